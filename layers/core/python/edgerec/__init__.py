@@ -1,0 +1,1 @@
+"""Edge Recommender's serving library: bundles, retrieval and stores, with no TensorFlow."""

@@ -1,0 +1,271 @@
+"""The training → serving contract: a model bundle's files, manifest, checksums and versions.
+
+A bundle is one folder (locally) or one S3 prefix (published) holding everything one model
+version of one catalog needs. Training writes it with `write_bundle`; serving reads it with
+`read_bundle`, which refuses a bundle whose checksums or format version do not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from edgerec.errors import BundleError
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+ITEM_EMBEDDINGS = "item_embeddings.npy"  # float32 (items, dimensions): the query tower's table
+USER_EMBEDDINGS = "user_embeddings.npy"  # float32 (users, dimensions): the candidate tower's
+ITEMS = "items.json"  # catalog rows, aligned with ITEM_EMBEDDINGS rows: the item id map
+USERS = "users.json"  # user ids, aligned with USER_EMBEDDINGS rows: the user id map
+TOP_ITEMS = "top_items.jsonl"  # each user's best items; published to DynamoDB, not served from S3
+SAVED_MODEL = "saved_model"  # the TFRS BruteForce index; never read by serving
+# What a serving process downloads: everything it needs, nothing it does not.
+SERVING_FILES = (ITEM_EMBEDDINGS, USER_EMBEDDINGS, ITEMS, USERS)
+
+FloatMatrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """One item as people see it; `popularity` counts the users who liked it in training."""
+
+    id: str
+    title: str
+    creator: str
+    popularity: int = 0
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file of the bundle with its size and sha256, as recorded in the manifest."""
+
+    sha256: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a bundle is: format, version, catalog, shapes, training figures and checksums."""
+
+    format_version: int
+    model_version: str
+    catalog: str
+    dimensions: int
+    items: int
+    users: int
+    created_at: str
+    files: Mapping[str, FileEntry]
+    training: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """Serialise with sorted keys, so the same manifest always gives the same bytes."""
+        body = {
+            "format_version": self.format_version,
+            "model_version": self.model_version,
+            "catalog": self.catalog,
+            "dimensions": self.dimensions,
+            "items": self.items,
+            "users": self.users,
+            "created_at": self.created_at,
+            "files": {
+                name: {"sha256": e.sha256, "bytes": e.bytes} for name, e in self.files.items()
+            },
+            "training": dict(self.training),
+        }
+        return json.dumps(body, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Manifest:
+        """Parse a manifest, refusing unknown format versions and missing fields."""
+        try:
+            body = json.loads(text)
+            version = int(body["format_version"])
+            if version != FORMAT_VERSION:
+                raise BundleError(
+                    f"bundle format version {version} is not supported "
+                    f"(this code reads version {FORMAT_VERSION})"
+                )
+            return cls(
+                format_version=version,
+                model_version=str(body["model_version"]),
+                catalog=str(body["catalog"]),
+                dimensions=int(body["dimensions"]),
+                items=int(body["items"]),
+                users=int(body["users"]),
+                created_at=str(body["created_at"]),
+                files={
+                    str(name): FileEntry(sha256=str(e["sha256"]), bytes=int(e["bytes"]))
+                    for name, e in body["files"].items()
+                },
+                training=dict(body.get("training", {})),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise BundleError(f"manifest is malformed: {e!r}") from e
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded bundle: embeddings and id maps, ready for numpy retrieval."""
+
+    manifest: Manifest
+    item_embeddings: FloatMatrix
+    user_embeddings: FloatMatrix
+    items: tuple[CatalogItem, ...]
+    user_ids: tuple[str, ...]
+
+    @cached_property
+    def item_index(self) -> dict[str, int]:
+        """Item id → row of `item_embeddings`."""
+        return {item.id: row for row, item in enumerate(self.items)}
+
+
+def new_model_version(now: datetime | None = None) -> str:
+    """A sortable, unique model version such as `20261128T182400Z-3f9a1c`."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks so large embedding files stay out of memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_bundle(
+    directory: Path,
+    *,
+    catalog: str,
+    model_version: str,
+    item_embeddings: FloatMatrix,
+    user_embeddings: FloatMatrix,
+    items: Sequence[CatalogItem],
+    user_ids: Sequence[str],
+    training: Mapping[str, Any] | None = None,
+) -> Manifest:
+    """Write the serving files and a manifest that checksums every file in `directory`.
+
+    Files already in `directory` (the SavedModel, the top-items list) are checksummed too, so
+    write them first. Raises ValueError when shapes and id maps disagree.
+    """
+    item_embeddings = np.ascontiguousarray(item_embeddings, dtype=np.float32)
+    user_embeddings = np.ascontiguousarray(user_embeddings, dtype=np.float32)
+    if item_embeddings.ndim != 2 or user_embeddings.ndim != 2:
+        raise ValueError("embeddings must be 2-D matrices")
+    if item_embeddings.shape[1] != user_embeddings.shape[1]:
+        raise ValueError(
+            f"item and user embeddings differ in width: {item_embeddings.shape[1]} "
+            f"vs {user_embeddings.shape[1]}"
+        )
+    if len(items) != item_embeddings.shape[0]:
+        raise ValueError(f"{len(items)} catalog items for {item_embeddings.shape[0]} item rows")
+    if len(user_ids) != user_embeddings.shape[0]:
+        raise ValueError(f"{len(user_ids)} user ids for {user_embeddings.shape[0]} user rows")
+
+    directory.mkdir(parents=True, exist_ok=True)
+    np.save(directory / ITEM_EMBEDDINGS, item_embeddings, allow_pickle=False)
+    np.save(directory / USER_EMBEDDINGS, user_embeddings, allow_pickle=False)
+    rows = [[i.id, i.title, i.creator, i.popularity] for i in items]
+    (directory / ITEMS).write_text(
+        json.dumps({"columns": ["id", "title", "creator", "popularity"], "rows": rows}),
+        encoding="utf-8",
+    )
+    (directory / USERS).write_text(json.dumps(list(user_ids)), encoding="utf-8")
+
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        model_version=model_version,
+        catalog=catalog,
+        dimensions=int(item_embeddings.shape[1]),
+        items=int(item_embeddings.shape[0]),
+        users=int(user_embeddings.shape[0]),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        files=_checksums(directory, _bundle_files(directory)),
+        training=dict(training or {}),
+    )
+    (directory / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
+    return manifest
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """Read a bundle folder's manifest."""
+    path = directory / MANIFEST
+    try:
+        return Manifest.from_json(path.read_bytes())
+    except FileNotFoundError as e:
+        raise BundleError(f"no manifest in {directory}") from e
+
+
+def verify_files(directory: Path, manifest: Manifest, names: Iterable[str]) -> None:
+    """Check that each named file exists and matches its manifest checksum."""
+    for name in names:
+        entry = manifest.files.get(name)
+        if entry is None:
+            raise BundleError(f"manifest of {manifest.model_version} does not list {name}")
+        path = directory / name
+        if not path.is_file():
+            raise BundleError(f"{name} of {manifest.model_version} is missing")
+        actual = file_sha256(path)
+        if actual != entry.sha256:
+            raise BundleError(
+                f"{name} of {manifest.model_version} is corrupt: sha256 {actual[:12]}… "
+                f"does not match the manifest's {entry.sha256[:12]}…"
+            )
+
+
+def read_bundle(directory: Path) -> Bundle:
+    """Load the serving part of a bundle folder after verifying its checksums."""
+    manifest = read_manifest(directory)
+    verify_files(directory, manifest, SERVING_FILES)
+    item_embeddings = np.load(directory / ITEM_EMBEDDINGS, allow_pickle=False)
+    user_embeddings = np.load(directory / USER_EMBEDDINGS, allow_pickle=False)
+    table = json.loads((directory / ITEMS).read_text(encoding="utf-8"))
+    items = tuple(
+        CatalogItem(id=str(r[0]), title=str(r[1]), creator=str(r[2]), popularity=int(r[3]))
+        for r in table["rows"]
+    )
+    user_ids = tuple(str(u) for u in json.loads((directory / USERS).read_text(encoding="utf-8")))
+    if item_embeddings.shape != (manifest.items, manifest.dimensions) or user_embeddings.shape != (
+        manifest.users,
+        manifest.dimensions,
+    ):
+        raise BundleError(f"embedding shapes of {manifest.model_version} disagree with manifest")
+    if len(items) != manifest.items or len(user_ids) != manifest.users:
+        raise BundleError(f"id maps of {manifest.model_version} disagree with the manifest")
+    return Bundle(
+        manifest=manifest,
+        item_embeddings=item_embeddings.astype(np.float32, copy=False),
+        user_embeddings=user_embeddings.astype(np.float32, copy=False),
+        items=items,
+        user_ids=user_ids,
+    )
+
+
+def _bundle_files(directory: Path) -> list[str]:
+    return sorted(
+        p.relative_to(directory).as_posix()
+        for p in directory.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    )
+
+
+def _checksums(directory: Path, names: Iterable[str]) -> dict[str, FileEntry]:
+    return {
+        name: FileEntry(
+            sha256=file_sha256(directory / name), bytes=(directory / name).stat().st_size
+        )
+        for name in names
+    }

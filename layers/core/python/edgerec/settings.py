@@ -1,0 +1,53 @@
+"""Settings from the environment, read once into a frozen, typed object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything serving and publishing read from the environment.
+
+    Endpoints are never configured here: boto3 reads AWS_ENDPOINT_URL by itself, so the same
+    code talks to AWS or to a local moto server.
+    """
+
+    model_bucket: str  # S3 bucket holding bundles and live pointers
+    top_items_table: str  # DynamoDB table of each user's best items, keyed by version
+    cache_dir: Path  # where downloaded bundles are kept between cold starts (/tmp on Lambda)
+    neighbours: int  # how many nearest users' lists are blended into one answer
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Parse settings from `env` (default: os.environ); raises ValueError naming the bad one."""
+        env = os.environ if env is None else env
+        try:
+            neighbours = int(env.get("NEIGHBOURS", "20"))
+        except ValueError as e:
+            raise ValueError(f"NEIGHBOURS must be a whole number, not {env['NEIGHBOURS']!r}") from e
+        if not 1 <= neighbours <= 100:  # one BatchGetItem reads at most 100 keys
+            raise ValueError(f"NEIGHBOURS must be between 1 and 100, not {neighbours}")
+        return cls(
+            model_bucket=_required(env, "MODEL_BUCKET"),
+            top_items_table=_required(env, "TOP_ITEMS_TABLE"),
+            cache_dir=Path(env.get("BUNDLE_CACHE_DIR", "/tmp/edgerec-bundles")),
+            neighbours=neighbours,
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ValueError(f"environment variable {name} must be set")
+    return value
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process's settings, parsed on first use."""
+    return Settings.from_env()
