@@ -1,0 +1,134 @@
+"""Export a trained model as a versioned bundle: SavedModel index, user lists, serving files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+import tensorflow_recommenders as tfrs
+
+from edgerec.bundle import SAVED_MODEL, TOP_ITEMS, new_model_version, write_bundle
+from training.config import TrainingConfig
+from training.examples import ITEMS_PER_QUERY
+from training.interactions import Interactions, liked_items_by_user
+from training.train import TrainedModel
+
+_INDEX_BATCH = 8192  # users per batch when filling the index from a dataset
+
+
+def export_bundle(
+    trained: TrainedModel,
+    interactions: Interactions,
+    config: TrainingConfig,
+    out_dir: Path,
+    catalog: str,
+    *,
+    extra_training: dict[str, Any] | None = None,
+) -> Path:
+    """Write a complete bundle folder `<out_dir>/<catalog>/<model_version>`.
+
+    The folder is assembled under a hidden name and renamed when complete, so a folder with a
+    model version as its name is always a whole bundle.
+
+    Args:
+        trained: the model `train` returned for these `interactions`.
+        interactions: the data it was trained on (id maps, catalog, each user's likes).
+        config: the configuration it was trained with (stored in the manifest).
+        out_dir: where bundles are kept.
+        catalog: the catalog's name, such as "books".
+        extra_training: more figures for the manifest's `training` section.
+
+    Returns:
+        The bundle folder.
+
+    Raises:
+        ValueError: the model's tables do not match the interactions.
+    """
+    item_embeddings = trained.item_embeddings()
+    user_embeddings = trained.user_embeddings()
+    if item_embeddings.shape[0] != interactions.num_items:
+        raise ValueError(
+            f"model has {item_embeddings.shape[0]} item rows, data {interactions.num_items}"
+        )
+    if user_embeddings.shape[0] != interactions.users:
+        raise ValueError(
+            f"model has {user_embeddings.shape[0]} user rows, data {interactions.users}"
+        )
+
+    started = time.perf_counter()
+    version = new_model_version()
+    final = out_dir / catalog / version
+    partial = out_dir / catalog / f".{version}.partial"
+    partial.mkdir(parents=True)
+    try:
+        save_index(trained, interactions, partial / SAVED_MODEL, k=config.index_k)
+        write_top_items(interactions, partial / TOP_ITEMS, top=config.top_items_per_user)
+        figures: dict[str, Any] = {
+            "config": config.to_dict(),
+            "final_loss": trained.final_loss,
+            "losses": list(trained.losses),
+            "examples": trained.examples,
+            "interactions": len(interactions),
+            "sampling_seconds": round(trained.sampling_seconds, 3),
+            "training_seconds": round(trained.training_seconds, 3),
+            "export_seconds": round(time.perf_counter() - started, 3),
+            "tensorflow": tf.__version__,
+            **(extra_training or {}),
+        }
+        write_bundle(
+            partial,
+            catalog=catalog,
+            model_version=version,
+            item_embeddings=item_embeddings,
+            user_embeddings=user_embeddings,
+            items=interactions.items,
+            user_ids=interactions.user_ids.tolist(),
+            training=figures,
+        )
+        partial.rename(final)
+    finally:
+        if partial.exists():  # only when something above failed
+            shutil.rmtree(partial, ignore_errors=True)
+    return final
+
+
+def save_index(trained: TrainedModel, interactions: Interactions, path: Path, *, k: int) -> None:
+    """Save a TFRS BruteForce index as a SavedModel.
+
+    Loaded with `tf.saved_model.load`, it maps int32 item rows of shape (batch, 3) to
+    (scores, user ids) of the `k` nearest users (fewer if there are fewer users).
+    """
+    index = tfrs.layers.factorized_top_k.BruteForce(
+        query_model=trained.model.query_tower, k=min(k, interactions.users)
+    )
+    users = tf.data.Dataset.from_tensor_slices(
+        (tf.constant(interactions.user_ids.tolist()), trained.user_embeddings())
+    ).batch(_INDEX_BATCH)
+    index.index_from_dataset(users)
+    index(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))  # traces the call that is saved
+    tf.saved_model.save(index, str(path))
+
+
+def write_top_items(interactions: Interactions, path: Path, *, top: int) -> int:
+    """Write `top_items.jsonl`: each user's liked items, best first, at most `top` of them.
+
+    Returns:
+        The number of lines (users) written.
+    """
+    likes = liked_items_by_user(interactions, top=top)
+    item_ids = interactions.item_ids
+    with path.open("w", encoding="utf-8") as f:
+        for user, user_id in enumerate(interactions.user_ids.tolist()):
+            rows, weights = likes.of_user(user)
+            line = {
+                "user": user_id,
+                "items": item_ids[rows].tolist(),
+                "weights": np.asarray(weights, dtype=np.float64).round(6).tolist(),
+            }
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return interactions.users
