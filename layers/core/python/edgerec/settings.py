@@ -51,3 +51,20 @@ def _required(env: Mapping[str, str], name: str) -> str:
 def settings() -> Settings:
     """The process's settings, parsed on first use."""
     return Settings.from_env()
+
+
+# Powertools reads its own variables; these two are read here only to give them defaults.
+DEFAULT_SERVICE_NAME = "edge-recommender"
+DEFAULT_METRICS_NAMESPACE = "EdgeRecommender"
+
+
+def service_name(env: Mapping[str, str] | None = None) -> str:
+    """POWERTOOLS_SERVICE_NAME, or this service's name when it is unset."""
+    env = os.environ if env is None else env
+    return env.get("POWERTOOLS_SERVICE_NAME", "").strip() or DEFAULT_SERVICE_NAME
+
+
+def metrics_namespace(env: Mapping[str, str] | None = None) -> str:
+    """POWERTOOLS_METRICS_NAMESPACE, or "EdgeRecommender" when it is unset."""
+    env = os.environ if env is None else env
+    return env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or DEFAULT_METRICS_NAMESPACE

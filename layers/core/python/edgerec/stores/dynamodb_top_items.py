@@ -1,0 +1,201 @@
+"""Each user's top items in DynamoDB, keyed `<catalog>#<model_version>#<user_id>`."""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from edgerec.errors import StoreUnavailableError
+from edgerec.recommend import TopItems
+from edgerec.stores.clients import dynamodb_client
+
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
+BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+def user_key(catalog: str, model_version: str, user_id: str) -> str:
+    """The table's hash key for one user's list of one model version."""
+    return f"{catalog}#{model_version}#{user_id}"
+
+
+@dataclass(frozen=True)
+class UserTopItems:
+    """One line of `top_items.jsonl`: a user's items, best first, and their weights."""
+
+    user: str
+    items: tuple[str, ...]
+    weights: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Bounded exponential backoff with full jitter, for partial or throttled batches."""
+
+    attempts: int = 3  # tries of one batch, the first included
+    base_seconds: float = 0.05
+    cap_seconds: float = 0.5
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed try number `attempt` (1-based)."""
+        return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1)))
+
+
+class DynamoDbTopItems:
+    """Reads and writes the top-item table; the one module that knows its item layout."""
+
+    def __init__(
+        self,
+        table: str,
+        client: Any | None = None,
+        *,
+        read_backoff: Backoff = Backoff(),
+        write_backoff: Backoff = Backoff(attempts=8, cap_seconds=2.0),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.table = table
+        self._dynamodb = client if client is not None else dynamodb_client()
+        self._read_backoff = read_backoff
+        self._write_backoff = write_backoff
+        self._sleep = sleep
+
+    def read_top_items(
+        self, catalog: str, model_version: str, user_ids: Sequence[str]
+    ) -> dict[str, TopItems]:
+        """The lists of `user_ids` (at most 100) in one BatchGetItem, unprocessed keys retried.
+
+        Returns:
+            user id → TopItems, for the users found.
+
+        Raises:
+            ValueError: more than 100 distinct users.
+            StoreUnavailableError: DynamoDB failed, or left keys unprocessed, on every try.
+        """
+        wanted = list(dict.fromkeys(user_ids))
+        if len(wanted) > BATCH_GET_LIMIT:
+            raise ValueError(f"one batch reads at most {BATCH_GET_LIMIT} users, not {len(wanted)}")
+        if not wanted:
+            return {}
+        prefix = user_key(catalog, model_version, "")
+        request: dict[str, Any] = {
+            self.table: {
+                "Keys": [{"user_key": {"S": prefix + u}} for u in wanted],
+                "ProjectionExpression": "#k, #i, #w",
+                "ExpressionAttributeNames": {"#k": "user_key", "#i": "items", "#w": "weights"},
+            }
+        }
+        found: dict[str, TopItems] = {}
+        for attempt in range(1, self._read_backoff.attempts + 1):
+            answer = self._call("BatchGetItem", attempt, self._read_backoff, request)
+            if answer is None:
+                continue
+            for row in answer.get("Responses", {}).get(self.table, []):
+                user_id = row["user_key"]["S"].removeprefix(prefix)
+                found[user_id] = _top_items_from_row(row)
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            self._wait(attempt, self._read_backoff)
+        raise StoreUnavailableError(
+            f"DynamoDB did not return every top-item list of {catalog}/{model_version} "
+            f"after {self._read_backoff.attempts} tries"
+        )
+
+    def write_top_items(
+        self, catalog: str, model_version: str, rows: Iterable[UserTopItems]
+    ) -> int:
+        """Write every user's list of one model version, 25 per BatchWriteItem.
+
+        Returns:
+            How many lists were written.
+
+        Raises:
+            ValueError: a list whose items and weights differ in length or hold a non-finite
+                weight.
+            StoreUnavailableError: DynamoDB kept failing, or kept items unprocessed.
+        """
+        written = 0
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append({"PutRequest": {"Item": _row_item(catalog, model_version, row)}})
+            if len(batch) == BATCH_WRITE_LIMIT:
+                written += self._write_batch(batch)
+                batch = []
+        if batch:
+            written += self._write_batch(batch)
+        return written
+
+    def _write_batch(self, batch: list[dict[str, Any]]) -> int:
+        request: dict[str, Any] = {self.table: batch}
+        for attempt in range(1, self._write_backoff.attempts + 1):
+            answer = self._call("BatchWriteItem", attempt, self._write_backoff, request)
+            if answer is None:
+                continue
+            request = answer.get("UnprocessedItems") or {}
+            if not request:
+                return len(batch)
+            self._wait(attempt, self._write_backoff)
+        raise StoreUnavailableError(
+            f"DynamoDB left top-item lists unwritten after {self._write_backoff.attempts} tries"
+        )
+
+    def _call(
+        self, operation: str, attempt: int, backoff: Backoff, request: dict[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """One batch call; None after a retryable failure (having waited), raising otherwise."""
+        try:
+            if operation == "BatchGetItem":
+                answer: Mapping[str, Any] = self._dynamodb.batch_get_item(RequestItems=request)
+            else:
+                answer = self._dynamodb.batch_write_item(RequestItems=request)
+        except ClientError as e:
+            code = str(e.response.get("Error", {}).get("Code", ""))
+            if code not in _RETRYABLE or attempt == backoff.attempts:
+                raise StoreUnavailableError(f"DynamoDB {operation} failed: {code}") from e
+        except BotoCoreError as e:
+            if attempt == backoff.attempts:
+                raise StoreUnavailableError(
+                    f"DynamoDB {operation} failed: {type(e).__name__}"
+                ) from e
+        else:
+            return answer
+        self._wait(attempt, backoff)
+        return None
+
+    def _wait(self, attempt: int, backoff: Backoff) -> None:
+        if attempt < backoff.attempts:
+            self._sleep(backoff.delay(attempt))
+
+
+def _top_items_from_row(row: Mapping[str, Any]) -> TopItems:
+    items = tuple(str(v["S"]) for v in row.get("items", {}).get("L", []))
+    weights = tuple(float(v["N"]) for v in row.get("weights", {}).get("L", []))
+    if len(weights) != len(items):
+        weights = weights[: len(items)] + (0.0,) * (len(items) - len(weights))
+    return TopItems(items, weights)
+
+
+def _row_item(catalog: str, model_version: str, row: UserTopItems) -> dict[str, Any]:
+    if len(row.items) != len(row.weights):
+        raise ValueError(
+            f"user {row.user!r} has {len(row.items)} items but {len(row.weights)} weights"
+        )
+    if not all(math.isfinite(w) for w in row.weights):
+        raise ValueError(f"user {row.user!r} has a weight that is not a finite number")
+    return {
+        "user_key": {"S": user_key(catalog, model_version, row.user)},
+        "items": {"L": [{"S": item} for item in row.items]},
+        "weights": {"L": [{"N": repr(float(w))} for w in row.weights]},
+    }

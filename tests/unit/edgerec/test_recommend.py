@@ -1,0 +1,136 @@
+"""The recommendation use case over a synthetic catalog and an in-memory top-item store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from edgerec.catalog import Catalog
+from edgerec.errors import StoreUnavailableError, UnknownItemsError
+from edgerec.recommend import TopItems, blend_top_items, recommend
+from edgerec.retrieval import embed_query, nearest_items, nearest_users
+from tests.unit.edgerec.bundle_factory import InMemoryTopItems, read_top_items_file
+
+NEIGHBOURS = 5
+
+
+@pytest.fixture
+def reader(bundle_dir: Path) -> InMemoryTopItems:
+    return InMemoryTopItems(read_top_items_file(bundle_dir))
+
+
+def popular_ids(catalog: Catalog, n: int) -> list[str]:
+    return [item.id for item in catalog.most_popular(n)]
+
+
+class FailingReader:
+    def read_top_items(
+        self, catalog: str, model_version: str, user_ids: Sequence[str]
+    ) -> dict[str, TopItems]:
+        raise StoreUnavailableError("DynamoDB BatchGetItem failed: ThrottlingException")
+
+
+def test_recommendations_never_include_an_input_item(catalog, reader):
+    for start in range(0, 30, 3):
+        liked = [item.id for item in catalog.items[start : start + 3]]
+
+        answer = recommend(catalog, liked, 20, reader, NEIGHBOURS)
+
+        assert not {s.item.id for s in answer.items} & set(liked)
+
+
+@pytest.mark.parametrize("limit", [1, 7, 25])
+def test_recommendations_hold_exactly_limit_distinct_items_best_first(catalog, reader, limit):
+    answer = recommend(catalog, popular_ids(catalog, 3), limit, reader, NEIGHBOURS)
+
+    ids = [s.item.id for s in answer.items]
+    scores = [s.score for s in answer.items]
+    assert len(ids) == len(set(ids)) == limit
+    assert scores == sorted(scores, reverse=True)
+    assert answer.degraded is False
+    assert (answer.catalog, answer.model_version) == ("books", catalog.model_version)
+
+
+def test_the_nearest_users_lists_are_read_in_one_batch(catalog, reader):
+    liked = popular_ids(catalog, 3)
+    query = embed_query(catalog.bundle.item_embeddings, [catalog.item_index[i] for i in liked])
+    rows, _ = nearest_users(catalog.bundle.user_embeddings, query, NEIGHBOURS)
+
+    recommend(catalog, liked, 5, reader, NEIGHBOURS)
+
+    expected_users = [catalog.bundle.user_ids[r] for r in rows]
+    assert reader.calls == [("books", catalog.model_version, expected_users)]
+
+
+def test_items_from_neighbours_lists_come_before_fill_items(catalog, reader):
+    answer = recommend(catalog, popular_ids(catalog, 3), 5, reader, NEIGHBOURS)
+
+    listed = {i for top in reader.lists.values() for i in top.items}
+    assert all(s.item.id in listed and s.score > 0 for s in answer.items)
+
+
+def test_short_lists_are_filled_from_the_items_nearest_the_query(catalog):
+    liked = popular_ids(catalog, 3)
+    liked_rows = [catalog.item_index[i] for i in liked]
+    query = embed_query(catalog.bundle.item_embeddings, liked_rows)
+    rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 6, liked_rows)
+    nobody_found = InMemoryTopItems({})
+
+    answer = recommend(catalog, liked, 6, nobody_found, NEIGHBOURS)
+
+    assert [s.item.id for s in answer.items] == [catalog.items[r].id for r in rows]
+    assert all(s.score == 0.0 for s in answer.items)
+
+
+def test_fill_items_are_neither_inputs_nor_already_chosen(catalog, bundle_dir):
+    liked = popular_ids(catalog, 3)
+    one_short_list = {
+        u: TopItems(t.items[:2], t.weights[:2]) for u, t in read_top_items_file(bundle_dir).items()
+    }
+
+    answer = recommend(catalog, liked, 30, InMemoryTopItems(one_short_list), 1)
+
+    ids = [s.item.id for s in answer.items]
+    assert len(ids) == len(set(ids)) == 30
+    assert not set(ids) & set(liked)
+
+
+def test_unknown_item_ids_are_all_listed(catalog, reader):
+    liked = [catalog.items[0].id, "nope-1", "nope-2"]
+
+    with pytest.raises(UnknownItemsError) as raised:
+        recommend(catalog, liked, 5, reader, NEIGHBOURS)
+
+    assert raised.value.unknown == ["nope-1", "nope-2"]
+    assert reader.calls == []
+
+
+def test_an_unavailable_store_gives_the_most_popular_non_input_items_flagged_degraded(catalog):
+    liked = popular_ids(catalog, 2)
+
+    answer = recommend(catalog, liked, 4, FailingReader(), NEIGHBOURS)
+
+    assert answer.degraded is True
+    assert [s.item.id for s in answer.items] == popular_ids(catalog, 6)[2:6]
+
+
+def test_no_liked_items_is_refused(catalog, reader):
+    with pytest.raises(ValueError, match="at least one"):
+        recommend(catalog, [], 5, reader, NEIGHBOURS)
+
+
+def test_blending_weighs_each_neighbours_normalised_list_by_similarity():
+    lists = [TopItems(("a", "b"), (3.0, 1.0)), TopItems(("b", "c"), (1.0, 1.0))]
+
+    scores = blend_top_items([2.0, 1.0], lists)
+
+    # a: 2 * 3/4 = 1.5; b: 2 * 1/4 + 1 * 1/2 = 1.0; c: 1 * 1/2 = 0.5; all over 3.
+    assert scores == pytest.approx({"a": 0.5, "b": 1 / 3, "c": 1 / 6})
+
+
+def test_neighbours_with_negative_similarity_or_no_list_do_not_vote():
+    lists = [TopItems(("a",), (1.0,)), None, TopItems(("z",), (1.0,))]
+
+    assert blend_top_items([1.0, 5.0, -2.0], lists) == {"a": 1.0}
