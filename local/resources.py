@@ -1,0 +1,62 @@
+"""Create the stack's bucket and table on a local endpoint, as template.yaml declares them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from local.moto_server import local_client
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """A YAML loader that keeps CloudFormation's short-form tags (!Ref, !Sub ...) as values."""
+
+
+def _any_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_CloudFormationLoader.add_multi_constructor("!", _any_tag)
+
+
+def template_resources(template: Path = TEMPLATE) -> dict[str, Any]:
+    """The `Resources` section of the SAM template."""
+    body = yaml.load(template.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
+    return dict(body["Resources"])
+
+
+def top_items_table_schema(template: Path = TEMPLATE) -> dict[str, Any]:
+    """Key schema and attribute definitions of the template's top-items table."""
+    tables = [
+        r["Properties"]
+        for r in template_resources(template).values()
+        if r["Type"] == "AWS::DynamoDB::Table"
+    ]
+    if len(tables) != 1:
+        raise ValueError(f"expected one DynamoDB table in {template.name}, found {len(tables)}")
+    return {
+        "KeySchema": tables[0]["KeySchema"],
+        "AttributeDefinitions": tables[0]["AttributeDefinitions"],
+    }
+
+
+def create_stack_resources(endpoint_url: str, bucket: str, table: str) -> None:
+    """Create the model bucket and the top-items table at `endpoint_url` if they are missing."""
+    s3 = local_client("s3", endpoint_url)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    dynamodb = local_client("dynamodb", endpoint_url)
+    if table not in dynamodb.list_tables()["TableNames"]:
+        dynamodb.create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST", **top_items_table_schema()
+        )
+        dynamodb.get_waiter("table_exists").wait(TableName=table)

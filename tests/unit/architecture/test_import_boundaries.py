@@ -1,0 +1,61 @@
+"""The layout is the architecture: these tests keep each part importing only what it may."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+LIBRARY = REPO / "layers/core/python/edgerec"
+FUNCTIONS = REPO / "functions"
+TRAINING = REPO / "training"
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level names of every module a file imports (absolute imports only)."""
+    roots: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def python_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.py") if "wheelhouse" not in p.parts)
+
+
+def test_the_project_has_the_parts_these_rules_guard():
+    assert python_files(LIBRARY)
+    assert python_files(FUNCTIONS)
+    assert python_files(TRAINING)
+
+
+@pytest.mark.parametrize("path", python_files(LIBRARY), ids=lambda p: p.name)
+def test_the_serving_library_imports_no_tensorflow_training_or_function(path: Path):
+    forbidden = {"tensorflow", "tensorflow_recommenders", "tf_keras", "training", "app", "local"}
+
+    assert not imported_roots(path) & forbidden
+
+
+@pytest.mark.parametrize("path", python_files(LIBRARY), ids=lambda p: p.name)
+def test_only_the_stores_talk_to_aws(path: Path):
+    if "stores" in path.relative_to(LIBRARY).parts:
+        return
+
+    assert not imported_roots(path) & {"boto3", "botocore"}
+
+
+@pytest.mark.parametrize("path", python_files(FUNCTIONS), ids=lambda p: p.name)
+def test_functions_reach_aws_and_models_only_through_the_library(path: Path):
+    forbidden = {"tensorflow", "tensorflow_recommenders", "tf_keras", "training", "local", "boto3"}
+
+    assert not imported_roots(path) & forbidden
+
+
+@pytest.mark.parametrize("path", python_files(TRAINING), ids=lambda p: p.name)
+def test_training_never_imports_a_function(path: Path):
+    assert not imported_roots(path) & {"app", "local"}
