@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from local.gateway import HOST, load_handler, serve
+from local.import_roots import add_import_roots, python_path
 from local.moto_server import LOCAL_AWS_ENV, port_is_free, start_moto_server, stop_process
 from local.resources import create_stack_resources
 
@@ -36,6 +38,7 @@ def stack_environment(endpoint_url: str, workdir: Path) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": "edge-recommender",
         "POWERTOOLS_METRICS_NAMESPACE": "EdgeRecommender",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": python_path(),
     }
 
 
@@ -62,8 +65,20 @@ def sample_request(bundle_dir: Path) -> tuple[str, ...]:
     return tuple(str(r[0]) for r in rows[:3])
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop the demo cleanly, even when started in the background."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)  # background jobs inherit SIGINT as ignored
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Set up the local stack, then serve until Ctrl-C."""
+    _stop_on_signals()
+    add_import_roots()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="API port (sam local's default)")
     parser.add_argument("--moto-port", type=int, default=5000)

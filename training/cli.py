@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # the loader's report
+    for chatty in ("botocore", "boto3", "urllib3"):  # where credentials and endpoints came from
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
     try:

@@ -19,7 +19,7 @@ from local.moto_server import (
     wait_until_answering,
 )
 from local.resources import create_stack_resources
-from tests.integration.local_api import LocalApi
+from tests.local_api import LocalApi
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,12 +39,7 @@ def moto_server() -> Iterator[MotoServer]:
 def stack_env(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The environment a function or publisher process sees on the local stack."""
     workdir = tmp_path_factory.mktemp("stack")
-    import_roots = [REPO / "layers/core/python", REPO / "functions/api", REPO]
-    return {
-        **os.environ,
-        **stack_environment(moto_server.endpoint_url, workdir),
-        "PYTHONPATH": os.pathsep.join(str(p) for p in import_roots),
-    }
+    return {**os.environ, **stack_environment(moto_server.endpoint_url, workdir)}
 
 
 @pytest.fixture(scope="session")
