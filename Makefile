@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+# The web page's browser tests drive Debian's chromium (a browser Playwright downloads cannot
+# run here); apt needs root.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # CI and developers without Docker access to public ECR override these two (see README).
 SAM ?= $(CURDIR)/$(SAM_VENV)/bin/sam
 BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
@@ -53,7 +57,11 @@ typecheck: venv
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint --region us-east-1
 
-test: venv lint typecheck validate
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium \
+		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
+test: venv lint typecheck validate $(CHROMIUM)
 	$(PY) -m pytest
 
 clean:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import cache
 from http import HTTPStatus
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import (
@@ -35,6 +37,7 @@ from edgerec.errors import (
 from edgerec.observability import logger, metrics
 from edgerec.service import recommender_service
 
+PAGE = Path(__file__).resolve().parent / "web" / "index.html"
 MAX_LIKED_ITEMS = 10
 MAX_RECOMMENDATIONS = 100
 MAX_SEARCH_RESULTS = 50
@@ -73,9 +76,11 @@ class ItemOut(BaseModel):
 
 
 class RecommendedItemOut(ItemOut):
-    """A recommended item and its score (its share of the nearest users' vote, 0 to 1)."""
+    """A recommended item, its score (its share of the nearest users' vote, 0 to 1), and the
+    liked item it is most like (`because`), for the page to say why it is there."""
 
     score: float
+    because: str | None
 
 
 class ItemsOut(BaseModel):
@@ -106,6 +111,22 @@ class HealthOut(BaseModel):
 
     status: Literal["ok"]
     catalogs: dict[str, CatalogHealthOut]
+
+
+@app.get("/")
+def get_page() -> Response[str]:
+    """The web page: three search boxes, a catalog switch, and the recommendations."""
+    return Response(
+        status_code=200,
+        content_type="text/html; charset=utf-8",
+        body=_page(),
+        headers={"Cache-Control": "public, max-age=300"},
+    )
+
+
+@cache
+def _page() -> str:
+    return PAGE.read_text(encoding="utf-8")
 
 
 @app.get("/health")
@@ -144,12 +165,15 @@ def post_recommendations(
     logger.append_keys(model_version=answer.model_version, degraded=answer.degraded)
     if answer.degraded:
         metrics.add_metric(name="DegradedRecommendations", unit=MetricUnit.Count, value=1)
+    reasons = recommender_service().explain(answer, request.items)
     return RecommendationsOut(
         catalog=answer.catalog,
         model_version=answer.model_version,
         items=[
-            RecommendedItemOut(**_item_out(s.item).model_dump(), score=round(s.score, 6))
-            for s in answer.items
+            RecommendedItemOut(
+                **_item_out(s.item).model_dump(), score=round(s.score, 6), because=because
+            )
+            for s, because in zip(answer.items, reasons, strict=True)
         ],
         degraded=answer.degraded,
     )

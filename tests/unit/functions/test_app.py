@@ -294,3 +294,25 @@ def test_an_unexpected_error_is_a_bare_500_without_its_text(api_event, lambda_co
 
     assert status == 500
     assert body == {"message": "internal error"}
+
+
+# The web page and why each item is recommended
+
+
+def test_the_page_is_served_at_the_root_as_html(api_event, lambda_context):
+    response = app.handler(api_event("GET", "/"), lambda_context)
+
+    assert response["statusCode"] == 200
+    assert response["multiValueHeaders"]["Content-Type"] == ["text/html; charset=utf-8"]
+    assert "<title>Edge Recommender</title>" in response["body"]
+
+
+def test_each_recommended_item_names_the_liked_item_it_is_most_like(
+    api_event, lambda_context, published
+):
+    liked = popular(published, "books", 3)
+
+    status, body, _ = recommend(api_event, lambda_context, {"items": liked, "limit": 10})
+
+    assert status == 200
+    assert all(item["because"] in liked for item in body["items"])

@@ -20,12 +20,13 @@ def _statements() -> list[dict[str, Any]]:
     return [s for policy in _function()["Policies"] for s in policy["Statement"]]
 
 
-def test_the_api_exposes_exactly_the_three_routes_of_the_contract():
+def test_the_api_exposes_exactly_the_page_and_the_three_routes_of_the_contract():
     routes = {
         (e["Properties"]["Method"], e["Properties"]["Path"]) for e in _function()["Events"].values()
     }
 
     assert routes == {
+        ("get", "/"),
         ("get", "/health"),
         ("get", "/catalogs/{catalog}/items"),
         ("post", "/catalogs/{catalog}/recommendations"),

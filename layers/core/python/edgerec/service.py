@@ -12,6 +12,7 @@ from typing import Protocol
 from edgerec.bundle import Bundle, CatalogItem
 from edgerec.catalog import Catalog
 from edgerec.errors import UnknownCatalogError
+from edgerec.explain import closest_inputs
 from edgerec.observability import logger
 from edgerec.recommend import Recommendations, TopItemsReader, recommend
 from edgerec.settings import settings
@@ -122,6 +123,24 @@ class RecommenderService:
         return recommend(
             self.catalogs.get(catalog), liked, limit, self._top_items, self._neighbours
         )
+
+    def explain(self, answer: Recommendations, liked: Sequence[str]) -> list[str | None]:
+        """For each recommended item of `answer`, the id of the liked item it is most like.
+
+        None for every item when the catalog's live version changed since `answer` was made
+        (its embeddings would no longer be the ones that chose the items).
+        """
+        served = self.catalogs.get(answer.catalog)
+        index = served.item_index
+        inputs = [item_id for item_id in dict.fromkeys(liked) if item_id in index]
+        if served.model_version != answer.model_version or not inputs:
+            return [None] * len(answer.items)
+        closest = closest_inputs(
+            served.bundle.item_embeddings,
+            [index[item_id] for item_id in inputs],
+            [index[s.item.id] for s in answer.items],
+        )
+        return [inputs[i] for i in closest.tolist()]
 
 
 @cache

@@ -1,0 +1,100 @@
+"""The real local stack for integration and end-to-end tests: a moto server, trained and
+published synthetic catalogs, and the local gateway in its own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
+from local.moto_server import (
+    MotoServer,
+    free_port,
+    start_moto_server,
+    stop_process,
+    wait_until_answering,
+)
+from local.resources import create_stack_resources
+from tests.local_api import LocalApi
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    """A moto server process on a free 127.0.0.1 port, with the stack's bucket and table."""
+    server = start_moto_server()
+    try:
+        create_stack_resources(server.endpoint_url, BUCKET, TABLE)
+        yield server
+    finally:
+        stop_process(server.process)
+
+
+@pytest.fixture(scope="session")
+def stack_env(moto_server: MotoServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment a function or publisher process sees on the local stack."""
+    workdir = tmp_path_factory.mktemp("stack")
+    return {**os.environ, **stack_environment(moto_server.endpoint_url, workdir)}
+
+
+def publish_synthetic(catalog: str, env: dict[str, str], work: Path) -> Path:
+    """Synthetic data of `catalog`, trained with the smoke preset and published, as a user
+    would do it: two CLIs. Returns the bundle folder."""
+    data, bundles = work / "data", work / "bundles"
+    subprocess.run(
+        [sys.executable, "-m", "training.synthetic", "--catalog", catalog, "--out", str(data)],
+        check=True,
+        env=env,
+    )
+    subprocess.run(
+        [
+            sys.executable, "-m", "training.cli", "--catalog", catalog, "--data", str(data),
+            "--out", str(bundles), "--preset", "smoke", "--publish", "--quiet",
+        ],
+        check=True,
+        env=env,
+    )  # fmt: skip
+    return newest_bundle(bundles, catalog)
+
+
+@pytest.fixture(scope="session")
+def published_books(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic books, trained and published to the moto server."""
+    return publish_synthetic("books", stack_env, tmp_path_factory.mktemp("books"))
+
+
+@pytest.fixture(scope="session")
+def published_songs(stack_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic songs, trained and published to the moto server."""
+    return publish_synthetic("songs", stack_env, tmp_path_factory.mktemp("songs"))
+
+
+@contextmanager
+def running_gateway(env: dict[str, str]) -> Iterator[tuple[LocalApi, subprocess.Popen[bytes]]]:
+    """The local gateway in its own process on a free port, until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.gateway", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}/health", 60, process)
+        yield LocalApi(f"http://127.0.0.1:{port}"), process
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def local_api(stack_env: dict[str, str], published_books: Path) -> Iterator[LocalApi]:
+    """The local gateway in its own process, serving the published bundle."""
+    with running_gateway(stack_env) as (api, _):
+        yield api
