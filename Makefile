@@ -8,24 +8,32 @@ SAM_VENV := .venv-sam
 # run here); apt needs root.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# CI and developers without Docker access to public ECR override these two (see README).
-SAM ?= $(CURDIR)/$(SAM_VENV)/bin/sam
+# CI and developers without Docker access to public ECR override these two (see README);
+# `sam` is the pinned one in .venv-sam, put first on PATH below.
+SAM ?= sam
 BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
+# The function image's Python: its wheels are picked for the AWS image of that version.
+IMAGE_PYTHON := 3.13
+WHEELHOUSE := functions/api/wheelhouse
 
 # The same import roots as pytest and the function image: the layer's library, the function,
 # and the repository root (training, local).
 export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)/functions/api:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
+export PATH := $(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 	requirements/training-nodeps.txt requirements/dev.txt
 
-.PHONY: help venv demo test lint typecheck validate unit integration clean
+.PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
+	test-sam
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
 	@echo "make test   lint, type-check, validate the template, run every test"
+	@echo "make sam-local   build the function image, serve it with sam local start-api on :3000"
+	@echo "make test-sam    end-to-end tests against sam local (needs Docker)"
 
 # One stamp per environment: it is rebuilt when a requirements file changes.
 $(VENV)/.installed: $(REQUIREMENTS)
@@ -63,6 +71,25 @@ $(CHROMIUM):
 
 test: venv lint typecheck validate $(CHROMIUM)
 	$(PY) -m pytest
+
+# Wheels for the image, downloaded on the host: `docker build` steps get no network here, and
+# nothing a build runs should reach one. Amazon Linux 2023 (the 3.13 image) has glibc 2.34.
+$(WHEELHOUSE)/.complete: functions/api/requirements.txt | venv
+	rm -rf $(WHEELHOUSE)
+	$(PY) -m pip download --quiet --only-binary=:all: --implementation cp \
+		--python-version $(IMAGE_PYTHON) --platform manylinux2014_x86_64 \
+		$(foreach minor,$(shell seq 17 34),--platform manylinux_2_$(minor)_x86_64) \
+		--dest $(WHEELHOUSE) -r functions/api/requirements.txt
+	touch $@
+
+sam-build: $(SAM_VENV)/.installed $(WHEELHOUSE)/.complete
+	$(SAM) build --parameter-overrides BaseImage=$(BASE_IMAGE)
+
+sam-local: venv sam-build
+	SAM="$(SAM)" $(PY) -m local.sam_local
+
+test-sam: venv sam-build
+	SAM="$(SAM)" $(PY) -m pytest -m sam tests/e2e
 
 clean:
 	rm -rf .demo .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -25,15 +25,22 @@ class LocalApi:
     url: str
 
     def request(
-        self, method: str, path: str, body: bytes | None = None, content_type: str = ""
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: str = "",
+        *,
+        expect_json: bool = True,
     ) -> HttpAnswer:
         headers = {"Content-Type": content_type} if content_type else {}
         req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers)
+        decode = json.loads if expect_json else (lambda raw: raw.decode("utf-8"))
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
-                return HttpAnswer(r.status, json.loads(r.read()), dict(r.headers))
+                return HttpAnswer(r.status, decode(r.read()), dict(r.headers))
         except urllib.error.HTTPError as e:
-            return HttpAnswer(e.code, json.loads(e.read()), dict(e.headers))
+            return HttpAnswer(e.code, decode(e.read()), dict(e.headers))
 
     def get(self, path: str) -> HttpAnswer:
         return self.request("GET", path)
