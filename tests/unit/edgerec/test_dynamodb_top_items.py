@@ -10,7 +10,13 @@ from botocore.exceptions import ClientError
 
 from edgerec.errors import StoreUnavailableError
 from edgerec.recommend import TopItems
-from edgerec.stores.dynamodb_top_items import Backoff, DynamoDbTopItems, UserTopItems, user_key
+from edgerec.stores.dynamodb_top_items import (
+    Backoff,
+    CircuitBreaker,
+    DynamoDbTopItems,
+    UserTopItems,
+    user_key,
+)
 from tests.unit.edgerec.conftest import TABLE
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -179,3 +185,48 @@ def test_a_list_with_mismatched_weights_is_refused():
 
     with pytest.raises(ValueError, match="2 items but 1 weights"):
         DynamoDbTopItems(TABLE).write_top_items("books", "v1", [bad])
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_after_repeated_failures_dynamodb_is_not_asked_until_the_cooldown_ends():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(1))
+    client = ScriptedDynamoDb(boto3.client("dynamodb"), throttle=99)
+    clock = Clock()
+    store = DynamoDbTopItems(
+        TABLE,
+        client,
+        read_backoff=Backoff(attempts=2, base_seconds=0),
+        sleep=lambda _: None,
+        breaker=CircuitBreaker(failures=2, cooldown_seconds=5, clock=clock),
+    )
+    for _ in range(2):
+        with pytest.raises(StoreUnavailableError):
+            store.read_top_items("books", "v1", ["u0"])
+    asked_before_opening = len(client.requests)
+
+    with pytest.raises(StoreUnavailableError, match="not asked"):
+        store.read_top_items("books", "v1", ["u0"])
+    asked_while_open = len(client.requests) - asked_before_opening
+    client.throttle = 0
+    clock.now += 5
+    found = store.read_top_items("books", "v1", ["u0"])
+
+    assert (asked_before_opening, asked_while_open) == (4, 0)
+    assert set(found) == {"u0"}
+
+
+def test_one_success_closes_the_circuit_again():
+    clock = Clock()
+    breaker = CircuitBreaker(failures=2, cooldown_seconds=5, clock=clock)
+    breaker.failed()
+    breaker.succeeded()
+    breaker.failed()
+
+    assert breaker.allows()

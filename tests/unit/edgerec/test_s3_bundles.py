@@ -146,3 +146,27 @@ def test_reading_a_missing_live_pointer_is_a_bundle_error(store):
 def test_a_missing_bucket_is_reported_as_the_store_being_unavailable():
     with pytest.raises(StoreUnavailableError):
         S3BundleStore("no-such-bucket").live_catalogs()
+
+
+def test_the_last_served_bundle_is_found_in_the_cache_without_s3(store, bundle_dir, tmp_path):
+    store.upload_bundle(bundle_dir)
+    cache = tmp_path / "cache"
+    store.load_bundle("books", VERSION, cache)
+
+    cached = S3BundleStore("no-such-bucket").cached_bundles(cache)
+
+    assert set(cached) == {"books"}
+    assert cached["books"].manifest.model_version == VERSION
+
+
+def test_a_corrupt_cached_copy_is_not_served_as_a_fallback(store, bundle_dir, tmp_path):
+    store.upload_bundle(bundle_dir)
+    cache = tmp_path / "cache"
+    store.load_bundle("books", VERSION, cache)
+    (cache / "books" / VERSION / ITEM_EMBEDDINGS).write_bytes(b"not an array")
+
+    assert store.cached_bundles(cache) == {}
+
+
+def test_an_empty_cache_has_no_fallback(store, tmp_path):
+    assert store.cached_bundles(tmp_path / "never-used") == {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from edgerec.bundle import Bundle, read_bundle
-from edgerec.errors import StoreUnavailableError, UnknownCatalogError
+from edgerec.errors import BundleError, StoreUnavailableError, UnknownCatalogError
 from edgerec.service import LiveCatalogs, RecommenderService
 from edgerec.stores.s3_bundles import LivePointer
 from tests.unit.edgerec.bundle_factory import InMemoryTopItems, write_synthetic_bundle
@@ -21,6 +21,8 @@ class FolderSource:
         self.live = live
         self.loads: list[tuple[str, str]] = []
         self.unavailable = False
+        self.refused: set[tuple[str, str]] = set()  # versions whose load fails
+        self.cached: dict[str, str] = {}  # catalog → version "last served" in the cache
 
     def live_pointers(self) -> dict[str, LivePointer]:
         if self.unavailable:
@@ -29,7 +31,24 @@ class FolderSource:
 
     def load_bundle(self, catalog: str, model_version: str, cache_dir: Path) -> Bundle:
         self.loads.append((catalog, model_version))
+        if self.unavailable:
+            raise StoreUnavailableError("S3 answered SlowDown")
+        if (catalog, model_version) in self.refused:
+            raise BundleError(f"{model_version} is corrupt: sha256 mismatch")
         return read_bundle(self.folders[(catalog, model_version)])
+
+    def cached_bundles(self, cache_dir: Path) -> dict[str, Bundle]:
+        return {c: read_bundle(self.folders[(c, v)]) for c, v in self.cached.items()}
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -96,3 +115,82 @@ def test_health_reports_each_catalogs_version_and_sizes(source, tmp_path):
         "books": ("v1", 12, 8),
         "songs": ("v1", 12, 8),
     }
+
+
+def test_a_warm_process_serves_a_new_live_version_once_the_refresh_interval_passes(
+    source, tmp_path
+):
+    clock = Clock()
+    catalogs = LiveCatalogs(source, tmp_path, refresh_seconds=30, clock=clock)
+    catalogs.get("books")
+    source.live["books"] = "v2"
+
+    clock.now += 29
+    before = catalogs.get("books").model_version
+    clock.now += 2
+    after = catalogs.get("books").model_version
+
+    assert (before, after) == ("v1", "v2")
+
+
+def test_a_corrupt_new_version_is_refused_and_the_previous_keeps_serving(source, tmp_path):
+    clock = Clock()
+    catalogs = LiveCatalogs(source, tmp_path, refresh_seconds=30, clock=clock)
+    catalogs.get("books")
+    source.live["books"] = "v2"
+    source.refused.add(("books", "v2"))
+
+    clock.now += 31
+    served = catalogs.get("books").model_version
+    source.refused.clear()
+    clock.now += 31
+    repaired = catalogs.get("books").model_version
+
+    assert (served, repaired) == ("v1", "v2")
+
+
+def test_when_s3_is_down_on_first_use_the_bundles_last_cached_are_served(source, tmp_path):
+    source.unavailable = True
+    source.cached = {"books": "v1"}
+
+    catalogs = LiveCatalogs(source, tmp_path)
+
+    assert catalogs.get("books").model_version == "v1"
+    assert source.loads == []
+
+
+def test_when_s3_is_down_with_nothing_cached_it_is_unavailable_until_s3_returns(source, tmp_path):
+    clock = Clock()
+    catalogs = LiveCatalogs(source, tmp_path, refresh_seconds=300, clock=clock)
+    source.unavailable = True
+    with pytest.raises(StoreUnavailableError):
+        catalogs.get("books")
+
+    source.unavailable = False
+
+    assert catalogs.get("books").model_version == "v1"
+
+
+def test_a_warm_process_keeps_serving_while_s3_is_down_and_retries_soon(source, tmp_path):
+    clock = Clock()
+    catalogs = LiveCatalogs(source, tmp_path, refresh_seconds=300, clock=clock)
+    catalogs.get("books")
+    source.unavailable = True
+    source.live["books"] = "v2"
+
+    clock.now += 301
+    during = catalogs.get("books").model_version
+    source.unavailable = False
+    clock.now += 6  # well before the next 300 s: a failure makes the next look come sooner
+    after = catalogs.get("books").model_version
+
+    assert (during, after) == ("v1", "v2")
+
+
+def test_a_catalog_that_cannot_load_is_unavailable_while_the_others_serve(source, tmp_path):
+    source.refused.add(("songs", "v1"))
+    catalogs = LiveCatalogs(source, tmp_path)
+
+    assert catalogs.get("books").model_version == "v1"
+    with pytest.raises(BundleError):
+        catalogs.get("songs")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from edgerec.settings import metrics_namespace, service_name
+import pytest
+
+from edgerec.settings import Settings, metrics_namespace, service_name
 
 
 def test_metrics_namespace_defaults_to_edge_recommender():
@@ -13,3 +15,22 @@ def test_metrics_namespace_defaults_to_edge_recommender():
 def test_service_name_defaults_to_edge_recommender():
     assert service_name({"POWERTOOLS_SERVICE_NAME": " "}) == "edge-recommender"
     assert service_name({"POWERTOOLS_SERVICE_NAME": "api"}) == "api"
+
+
+BASE = {"MODEL_BUCKET": "b", "TOP_ITEMS_TABLE": "t"}
+
+
+def test_the_live_refresh_interval_defaults_to_a_minute_and_can_be_set():
+    assert Settings.from_env(BASE).live_refresh_seconds == 60
+    assert Settings.from_env({**BASE, "LIVE_REFRESH_SECONDS": "5"}).live_refresh_seconds == 5
+
+
+@pytest.mark.parametrize("bad", ["soon", "-1", "100000"])
+def test_a_bad_live_refresh_interval_is_refused_by_name(bad):
+    with pytest.raises(ValueError, match="LIVE_REFRESH_SECONDS"):
+        Settings.from_env({**BASE, "LIVE_REFRESH_SECONDS": bad})
+
+
+def test_a_missing_bucket_is_refused_by_name():
+    with pytest.raises(ValueError, match="MODEL_BUCKET"):
+        Settings.from_env({"TOP_ITEMS_TABLE": "t"})

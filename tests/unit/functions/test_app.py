@@ -7,9 +7,11 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 import app
 from edgerec.bundle import read_bundle
+from edgerec.stores.clients import dynamodb_client
 from tests.unit.functions.conftest import BUCKET, TABLE
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -316,3 +318,63 @@ def test_each_recommended_item_names_the_liked_item_it_is_most_like(
 
     assert status == 200
     assert all(item["because"] in liked for item in body["items"])
+
+
+# Failing dependencies
+
+DYNAMODB_FAULTS = {
+    "throttling": lambda: ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "BatchGetItem"
+    ),
+    "server error": lambda: ClientError(
+        {"Error": {"Code": "InternalServerError", "Message": "boom"}}, "BatchGetItem"
+    ),
+    "read timeout": lambda: ReadTimeoutError(endpoint_url="https://dynamodb"),
+    "no connection": lambda: EndpointConnectionError(endpoint_url="https://dynamodb"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(DYNAMODB_FAULTS))
+def test_a_failing_dynamodb_is_retried_a_bounded_number_of_times_then_degrades(
+    api_event, lambda_context, published, monkeypatch, capsys, fault
+):
+    call(api_event("GET", "/health"), lambda_context)  # warm: the bundles are loaded
+    calls = []
+
+    def failing_batch_get_item(**_kwargs):
+        calls.append(1)
+        raise DYNAMODB_FAULTS[fault]()
+
+    monkeypatch.setattr(dynamodb_client(), "batch_get_item", failing_batch_get_item)
+    liked = popular(published, "books", 3)
+    capsys.readouterr()
+
+    status, body, _ = recommend(api_event, lambda_context, {"items": liked, "limit": 5})
+
+    assert status == 200
+    assert body["degraded"] is True
+    assert len(body["items"]) == 5
+    assert not {i["id"] for i in body["items"]} & set(liked)
+    assert 2 <= len(calls) <= 3
+    assert '"DegradedRecommendations":[1.0]' in capsys.readouterr().out.replace(" ", "")
+
+
+def test_dynamodb_answers_again_after_a_fault_and_answers_are_personal_again(
+    api_event, lambda_context, published, monkeypatch
+):
+    client = dynamodb_client()
+    real = client.batch_get_item
+    liked = popular(published, "books", 3)
+    monkeypatch.setattr(
+        client,
+        "batch_get_item",
+        lambda **_: (_ for _ in ()).throw(
+            ClientError({"Error": {"Code": "ThrottlingException"}}, "BatchGetItem")
+        ),
+    )
+    _, during, _ = recommend(api_event, lambda_context, {"items": liked, "limit": 5})
+    monkeypatch.setattr(client, "batch_get_item", real)
+
+    _, after, _ = recommend(api_event, lambda_context, {"items": liked, "limit": 5})
+
+    assert (during["degraded"], after["degraded"]) == (True, False)

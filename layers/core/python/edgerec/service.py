@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Protocol
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from edgerec.bundle import Bundle, CatalogItem
 from edgerec.catalog import Catalog
-from edgerec.errors import UnknownCatalogError
+from edgerec.errors import BundleError, EdgeRecError, StoreUnavailableError, UnknownCatalogError
 from edgerec.explain import closest_inputs
-from edgerec.observability import logger
+from edgerec.observability import logger, metrics
 from edgerec.recommend import Recommendations, TopItemsReader, recommend
 from edgerec.settings import settings
 from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
@@ -31,6 +34,10 @@ class BundleSource(Protocol):
         """A verified bundle, downloaded into (or reused from) `cache_dir`."""
         ...
 
+    def cached_bundles(self, cache_dir: Path) -> dict[str, Bundle]:
+        """The bundle each catalog last served from `cache_dir`, verified, with no network."""
+        ...
+
 
 @dataclass(frozen=True)
 class CatalogHealth:
@@ -41,32 +48,66 @@ class CatalogHealth:
     users: int
 
 
-class LiveCatalogs:
-    """The catalogs this process serves, each loaded once from its live bundle.
+# How soon to look at S3 again after it failed, whatever the refresh interval.
+RETRY_AFTER_FAILURE_SECONDS = 5.0
 
-    Nothing is loaded until first use; then every live catalog is loaded and kept in memory
-    for the life of the process. A failed load raises and is retried on the next request.
-    `refresh` reloads only catalogs whose live version changed, so picking up new versions
-    without a redeploy only needs something to call it.
+
+class LiveCatalogs:
+    """The catalogs this process serves, each loaded from its live bundle and kept in memory.
+
+    Nothing is loaded until first use. After that, the live pointers are read again once
+    `refresh_seconds` have passed (on the next request), so a warm process picks up a newly
+    published version without a redeploy. A version that fails to load (S3 down, checksum
+    mismatch, unknown format) is refused and the catalog keeps serving what it served; when
+    S3 cannot be reached on first use, the bundles last served from the local cache are used.
     """
 
-    def __init__(self, source: BundleSource, cache_dir: Path) -> None:
+    def __init__(
+        self,
+        source: BundleSource,
+        cache_dir: Path,
+        refresh_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._source = source
         self._cache_dir = cache_dir
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
         self._catalogs: dict[str, Catalog] | None = None
+        self._unavailable: dict[str, EdgeRecError] = {}
+        self._next_check = 0.0
         self._lock = threading.Lock()
 
     def refresh(self) -> dict[str, Catalog]:
-        """Read the live pointers and load every catalog whose version is not loaded yet."""
+        """Read the live pointers and load every catalog whose live version is not loaded.
+
+        Raises:
+            StoreUnavailableError, BundleError: only when nothing at all can be served.
+        """
         with self._lock:
             loaded = self._catalogs or {}
+            self._next_check = self._clock() + self._refresh_seconds
+            try:
+                pointers = self._source.live_pointers()
+            except (StoreUnavailableError, BundleError) as error:
+                return self._without_pointers(loaded, error)
             fresh: dict[str, Catalog] = {}
-            for name, pointer in sorted(self._source.live_pointers().items()):
+            unavailable: dict[str, EdgeRecError] = {}
+            for name, pointer in sorted(pointers.items()):
                 current = loaded.get(name)
                 if current is not None and current.model_version == pointer.model_version:
                     fresh[name] = current
                     continue
-                bundle = self._source.load_bundle(name, pointer.model_version, self._cache_dir)
+                try:
+                    bundle = self._source.load_bundle(name, pointer.model_version, self._cache_dir)
+                except (StoreUnavailableError, BundleError) as error:
+                    _log_refused(name, pointer.model_version, current, error)
+                    if current is not None:
+                        fresh[name] = current
+                    else:
+                        unavailable[name] = error
+                    self._next_check = self._clock() + RETRY_AFTER_FAILURE_SECONDS
+                    continue
                 fresh[name] = Catalog(bundle)
                 logger.info(
                     "catalog loaded",
@@ -77,21 +118,62 @@ class LiveCatalogs:
                         "users": bundle.manifest.users,
                     },
                 )
-            self._catalogs = fresh
+            if not fresh and unavailable:
+                raise next(iter(unavailable.values()))
+            self._catalogs, self._unavailable = fresh, unavailable
             return fresh
 
+    def _without_pointers(self, loaded: dict[str, Catalog], error: Exception) -> dict[str, Catalog]:
+        """Keep serving what is loaded, else what the cache last served, else raise `error`."""
+        self._next_check = self._clock() + RETRY_AFTER_FAILURE_SECONDS
+        if loaded:
+            logger.warning("live pointers unreadable; serving the loaded versions", exc_info=error)
+            return loaded
+        cached = self._source.cached_bundles(self._cache_dir)
+        if not cached:
+            raise error
+        logger.warning(
+            "live pointers unreadable; serving the bundles last cached in this environment",
+            extra={"versions": {name: b.manifest.model_version for name, b in cached.items()}},
+            exc_info=error,
+        )
+        metrics.add_metric(name="ServedFromCache", unit=MetricUnit.Count, value=1)
+        self._catalogs = {name: Catalog(bundle) for name, bundle in sorted(cached.items())}
+        return self._catalogs
+
     def all(self) -> Mapping[str, Catalog]:
-        """Every served catalog by name, loading them on first use."""
+        """Every served catalog by name: loaded on first use, re-checked once due."""
         catalogs = self._catalogs
-        return catalogs if catalogs is not None else self.refresh()
+        if catalogs is None or self._clock() >= self._next_check:
+            return self.refresh()
+        return catalogs
 
     def get(self, name: str) -> Catalog:
-        """One served catalog; raises UnknownCatalogError listing the served ones."""
+        """One served catalog.
+
+        Raises:
+            UnknownCatalogError: listing the served ones, when `name` has no live bundle.
+            StoreUnavailableError, BundleError: its live bundle exists but cannot be loaded.
+        """
         catalogs = self.all()
         catalog = catalogs.get(name)
         if catalog is None:
+            if name in self._unavailable:
+                raise self._unavailable[name]
             raise UnknownCatalogError(name, sorted(catalogs))
         return catalog
+
+
+def _log_refused(
+    catalog: str, model_version: str, current: Catalog | None, error: Exception
+) -> None:
+    keeps = current.model_version if current is not None else None
+    logger.error(
+        "live version refused",
+        extra={"catalog": catalog, "model_version": model_version, "still_serving": keeps},
+        exc_info=error,
+    )
+    metrics.add_metric(name="RefusedBundles", unit=MetricUnit.Count, value=1)
 
 
 class RecommenderService:
@@ -148,7 +230,9 @@ def recommender_service() -> RecommenderService:
     """The process's service, wired to S3 and DynamoDB from the settings; built on first use."""
     config = settings()
     return RecommenderService(
-        catalogs=LiveCatalogs(S3BundleStore(config.model_bucket), config.cache_dir),
+        catalogs=LiveCatalogs(
+            S3BundleStore(config.model_bucket), config.cache_dir, config.live_refresh_seconds
+        ),
         top_items=DynamoDbTopItems(config.top_items_table),
         neighbours=config.neighbours,
     )

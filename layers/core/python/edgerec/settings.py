@@ -21,6 +21,8 @@ class Settings:
     top_items_table: str  # DynamoDB table of each user's best items, keyed by version
     cache_dir: Path  # where downloaded bundles are kept between cold starts (/tmp on Lambda)
     neighbours: int  # how many nearest users' lists are blended into one answer
+    # How often a warm process re-reads the live pointers, to pick up a newly published version.
+    live_refresh_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -32,11 +34,20 @@ class Settings:
             raise ValueError(f"NEIGHBOURS must be a whole number, not {env['NEIGHBOURS']!r}") from e
         if not 1 <= neighbours <= 100:  # one BatchGetItem reads at most 100 keys
             raise ValueError(f"NEIGHBOURS must be between 1 and 100, not {neighbours}")
+        try:
+            refresh = float(env.get("LIVE_REFRESH_SECONDS", "60"))
+        except ValueError as e:
+            raise ValueError(
+                f"LIVE_REFRESH_SECONDS must be a number, not {env['LIVE_REFRESH_SECONDS']!r}"
+            ) from e
+        if not 0 <= refresh <= 86400:
+            raise ValueError(f"LIVE_REFRESH_SECONDS must be between 0 and 86400, not {refresh}")
         return cls(
             model_bucket=_required(env, "MODEL_BUCKET"),
             top_items_table=_required(env, "TOP_ITEMS_TABLE"),
             cache_dir=Path(env.get("BUNDLE_CACHE_DIR", "/tmp/edgerec-bundles")),
             neighbours=neighbours,
+            live_refresh_seconds=refresh,
         )
 
 

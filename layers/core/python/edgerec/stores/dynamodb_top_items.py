@@ -53,6 +53,41 @@ class Backoff:
         return random.uniform(0, min(self.cap_seconds, self.base_seconds * 2 ** (attempt - 1)))
 
 
+class CircuitBreaker:
+    """Stops calling a dependency that keeps failing, for a while, so that answers during an
+    outage are fast degraded ones instead of slow retried failures.
+
+    After `failures` failed requests in a row the circuit opens for `cooldown_seconds`;
+    then one request is let through to try again, and one success closes it.
+    """
+
+    def __init__(
+        self,
+        failures: int = 3,
+        cooldown_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._threshold = failures
+        self._cooldown = cooldown_seconds
+        self._clock = clock
+        self._failures = 0
+        self._open_until = 0.0
+
+    def allows(self) -> bool:
+        """Whether a call may be tried now."""
+        return self._failures < self._threshold or self._clock() >= self._open_until
+
+    def succeeded(self) -> None:
+        """Record a request that worked: the circuit closes."""
+        self._failures = 0
+
+    def failed(self) -> None:
+        """Record a request that failed after its retries."""
+        self._failures += 1
+        if self._failures >= self._threshold:
+            self._open_until = self._clock() + self._cooldown
+
+
 class DynamoDbTopItems:
     """Reads and writes the top-item table; the one module that knows its item layout."""
 
@@ -64,12 +99,14 @@ class DynamoDbTopItems:
         read_backoff: Backoff = Backoff(),
         write_backoff: Backoff = Backoff(attempts=8, cap_seconds=2.0),
         sleep: Callable[[float], None] = time.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.table = table
         self._dynamodb = client if client is not None else dynamodb_client()
         self._read_backoff = read_backoff
         self._write_backoff = write_backoff
         self._sleep = sleep
+        self._breaker = breaker if breaker is not None else CircuitBreaker()
 
     def read_top_items(
         self, catalog: str, model_version: str, user_ids: Sequence[str]
@@ -81,13 +118,26 @@ class DynamoDbTopItems:
 
         Raises:
             ValueError: more than 100 distinct users.
-            StoreUnavailableError: DynamoDB failed, or left keys unprocessed, on every try.
+            StoreUnavailableError: DynamoDB failed, or left keys unprocessed, on every try;
+                or it failed so often lately that the circuit breaker is open.
         """
         wanted = list(dict.fromkeys(user_ids))
         if len(wanted) > BATCH_GET_LIMIT:
             raise ValueError(f"one batch reads at most {BATCH_GET_LIMIT} users, not {len(wanted)}")
         if not wanted:
             return {}
+        if not self._breaker.allows():
+            raise StoreUnavailableError("DynamoDB failed repeatedly; not asked for a while")
+        try:
+            found = self._read(catalog, model_version, wanted)
+        except StoreUnavailableError:
+            self._breaker.failed()
+            raise
+        self._breaker.succeeded()
+        return found
+
+    def _read(self, catalog: str, model_version: str, wanted: list[str]) -> dict[str, TopItems]:
+        """One BatchGetItem of `wanted`, its unprocessed keys retried with backoff."""
         prefix = user_key(catalog, model_version, "")
         request: dict[str, Any] = {
             self.table: {

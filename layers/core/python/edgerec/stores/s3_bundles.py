@@ -32,6 +32,7 @@ from edgerec.stores.clients import s3_client
 LIVE_PREFIX = "live/"
 BUNDLES_PREFIX = "bundles/"
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+LAST_SERVED = "last-served.json"  # in cache_dir/<catalog>/: the version last loaded
 _CHUNK = 1 << 20
 
 
@@ -111,13 +112,54 @@ class S3BundleStore:
             raise BundleError(f"{key} points at catalog {pointer.catalog!r}, not {catalog!r}")
         return pointer
 
+    def published_versions(self, catalog: str) -> list[str]:
+        """Model versions of `catalog` whose manifest is in the bucket, oldest first.
+
+        Versions are named `<UTC timestamp>-<suffix>`, so their sorted order is their age.
+        """
+        prefix = f"{BUNDLES_PREFIX}{catalog}/"
+        versions: list[str] = []
+        with self._translated(f"list s3://{self.bucket}/{prefix}"):
+            pages = self._s3.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for entry in page.get("Contents", []):
+                    version, _, name = str(entry["Key"]).removeprefix(prefix).partition("/")
+                    if name == MANIFEST:
+                        versions.append(version)
+        return sorted(versions)
+
     def live_pointers(self) -> dict[str, LivePointer]:
         """Every catalog's live pointer, by catalog name."""
         return {name: self.read_live_pointer(name) for name in self.live_catalogs()}
 
     def load_bundle(self, catalog: str, model_version: str, cache_dir: Path) -> Bundle:
-        """Download (or reuse) the serving files of a version, then load and verify them."""
-        return read_bundle(self.download_bundle(catalog, model_version, cache_dir))
+        """Download (or reuse) the serving files of a version, then load and verify them.
+
+        The version is then recorded as the catalog's last served one in `cache_dir`, for
+        `cached_bundles` to fall back on when S3 cannot be reached.
+        """
+        bundle = read_bundle(self.download_bundle(catalog, model_version, cache_dir))
+        _write_atomically(
+            cache_dir / catalog / LAST_SERVED, json.dumps({"model_version": model_version})
+        )
+        return bundle
+
+    def cached_bundles(self, cache_dir: Path) -> dict[str, Bundle]:
+        """The bundle each catalog last served from `cache_dir`, verified; no S3 call.
+
+        A catalog whose cached copy is missing or fails its checksums is left out.
+        """
+        bundles: dict[str, Bundle] = {}
+        for record in sorted(cache_dir.glob(f"*/{LAST_SERVED}")):
+            catalog = record.parent.name
+            try:
+                version = str(json.loads(record.read_text(encoding="utf-8"))["model_version"])
+                bundles[catalog] = read_bundle(record.parent / version)
+            except (OSError, ValueError, KeyError, TypeError, BundleError):
+                continue
+        return bundles
 
     def download_bundle(self, catalog: str, model_version: str, cache_dir: Path) -> Path:
         """Make `cache_dir/<catalog>/<model_version>/` hold verified serving files and manifest.
@@ -227,6 +269,17 @@ class S3BundleStore:
             raise StoreUnavailableError(f"cannot {action}: S3 answered {code}") from e
         except (BotoCoreError, S3UploadFailedError) as e:
             raise StoreUnavailableError(f"cannot {action}: {type(e).__name__}") from e
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file, so a reader never sees half of it."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _holds_verified_serving_files(directory: Path) -> bool:
