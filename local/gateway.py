@@ -24,6 +24,9 @@ from local.import_roots import add_import_roots
 HOST = "127.0.0.1"
 STAGE = "prod"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
+# A client that stops sending (or announced more body than it sends) gets a 408, not a thread
+# waiting for ever.
+READ_TIMEOUT_S = 10.0
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any]]
 
@@ -75,7 +78,8 @@ def proxy_event(
         "requestContext": {
             "resourcePath": url.path,
             "httpMethod": method,
-            "path": f"/{STAGE}{url.path}",
+            # Served at the root, as sam local does: no stage prefix in the URL.
+            "path": url.path,
             "stage": STAGE,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
@@ -89,6 +93,14 @@ def proxy_event(
     }
 
 
+class RequestRefusedError(Exception):
+    """A request the gateway answers itself, with `status`, instead of passing it on."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
     """An http.server request handler class that sends every request through `handler`.
 
@@ -99,39 +111,26 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
     class GatewayRequestHandler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "EdgeRecLocalGateway"
+        # Headers and body go out in two writes; with Nagle's algorithm the body would wait
+        # for the client's delayed ACK, 40 ms on every keep-alive request.
+        disable_nagle_algorithm = True
+        timeout = READ_TIMEOUT_S
 
-        def do_GET(self) -> None:
-            self._proxy()
-
-        def do_POST(self) -> None:
-            self._proxy()
-
-        def do_PUT(self) -> None:
-            self._proxy()
-
-        def do_DELETE(self) -> None:
-            self._proxy()
-
-        def do_PATCH(self) -> None:
-            self._proxy()
-
-        def do_OPTIONS(self) -> None:
-            self._proxy()
-
-        def do_HEAD(self) -> None:
-            self._proxy()
+        def __getattr__(self, name: str) -> Callable[[], None]:
+            """`do_<METHOD>` for every method, TRACE and made-up ones too: like API Gateway's
+            ANY method, the function decides (405 with Allow, or 404)."""
+            if name.startswith("do_"):
+                return self._proxy
+            raise AttributeError(name)
 
         def _proxy(self) -> None:
             try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                self._send_json(400, {"message": "Content-Length is not a number"})
-                return
-            if length > MAX_BODY_BYTES:
-                self._send_json(413, {"message": f"body over {MAX_BODY_BYTES} bytes"})
+                body = self._read_body()
+            except RequestRefusedError as refused:
+                # The connection closes too: its unread bytes must not be taken for a request.
                 self.close_connection = True
+                self._send_json(refused.status, {"message": str(refused)})
                 return
-            body = self.rfile.read(length) if length else None
             event = proxy_event(self.command, self.path, dict(self.headers.items()), body)
             try:
                 with one_at_a_time:
@@ -141,6 +140,39 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
                 self._send_json(502, {"message": "Internal server error"})
                 return
             self._send(response)
+
+        def _read_body(self) -> bytes | None:
+            """The request body, None when there is none; RequestRefusedError when the gateway
+            will not read it (chunked, a bad or too big Content-Length, a stalled client)."""
+            if "Transfer-Encoding" in self.headers:
+                raise RequestRefusedError(411, "send the body with a Content-Length, not chunked")
+            declared = (self.headers.get("Content-Length") or "0").strip()
+            if not declared.isdigit():
+                raise RequestRefusedError(400, "Content-Length is not a whole number of bytes")
+            length = int(declared)
+            if length > MAX_BODY_BYTES:
+                raise RequestRefusedError(413, f"body over {MAX_BODY_BYTES} bytes")
+            if not length:
+                return None
+            try:
+                body = self.rfile.read(length)
+            except TimeoutError as e:
+                message = f"the body did not arrive within {READ_TIMEOUT_S:.0f} s"
+                raise RequestRefusedError(408, message) from e
+            if len(body) < length:
+                self.close_connection = True  # the client closed its side early
+            return body
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """http.server's answer to malformed HTTP (bad request line, headers too long or too
+            many, unknown method, HTTP/2), as JSON; its 501 and 505 become 4xx: the request,
+            not the server, is at fault."""
+            status = {501: 405, 505: 400}.get(code, code)
+            reason = message or self.responses.get(code, ("malformed request",))[0]
+            self.close_connection = True
+            self._send_json(status, {"message": reason})
 
         def _send(self, response: Mapping[str, Any]) -> None:
             payload = response.get("body") or ""
@@ -160,6 +192,8 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
                     for v in dict.fromkeys(values):
                         self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
@@ -186,11 +220,17 @@ def load_handler(spec: str) -> Handler:
     return handler
 
 
+class GatewayServer(ThreadingHTTPServer):
+    """One thread per connection, and a listen backlog deep enough for a burst of clients
+    (the default of 5 makes the kernel refuse connections that API Gateway would take)."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
 def serve(handler: Handler, port: int) -> ThreadingHTTPServer:
     """A gateway server bound to 127.0.0.1:`port` (not yet serving: call serve_forever)."""
-    server = ThreadingHTTPServer((HOST, port), make_request_handler(handler))
-    server.daemon_threads = True
-    return server
+    return GatewayServer((HOST, port), make_request_handler(handler))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -230,3 +230,38 @@ def test_one_success_closes_the_circuit_again():
     breaker.failed()
 
     assert breaker.allows()
+
+
+def test_lists_read_once_are_served_again_without_asking_dynamodb():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(3))
+    client = ScriptedDynamoDb(boto3.client("dynamodb"))
+    store = store_over(client)
+
+    first = store.read_top_items("books", "v1", ["u0", "u1"])
+    second = store.read_top_items("books", "v1", ["u1", "u0"])
+    store.read_top_items("books", "v1", ["u1", "u2"])
+
+    assert first == second
+    assert [len(r[TABLE]["Keys"]) for r in client.requests] == [2, 1]
+
+
+def test_the_cache_never_serves_one_versions_list_for_another():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(1))
+    client = ScriptedDynamoDb(boto3.client("dynamodb"))
+    store = store_over(client)
+    store.read_top_items("books", "v1", ["u0"])
+
+    assert store.read_top_items("books", "v2", ["u0"]) == {}
+    assert len(client.requests) == 2
+
+
+def test_the_cache_keeps_only_the_most_recently_used_lists():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(3))
+    client = ScriptedDynamoDb(boto3.client("dynamodb"))
+    store = DynamoDbTopItems(TABLE, client, sleep=lambda _: None, cache_size=2)
+    for user in ("u0", "u1", "u2"):
+        store.read_top_items("books", "v1", [user])
+
+    store.read_top_items("books", "v1", ["u2", "u1", "u0"])
+
+    assert [r[TABLE]["Keys"] for r in client.requests][-1] == [{"user_key": {"S": "books#v1#u0"}}]

@@ -16,10 +16,13 @@ _S3_CONFIG = Config(
     read_timeout=20,  # bundle files are tens of MB
     retries={"mode": "standard", "total_max_attempts": 3},
 )
+# DynamoDB reads sit on the request path: DynamoDbTopItems retries them itself, with a
+# backoff capped at half a second and a circuit breaker, so botocore makes one attempt (its
+# own backoff may wait seconds).
 _DYNAMODB_CONFIG = Config(
     connect_timeout=1,
     read_timeout=2,
-    retries={"mode": "standard", "total_max_attempts": 2},
+    retries={"mode": "standard", "total_max_attempts": 1},
 )
 
 

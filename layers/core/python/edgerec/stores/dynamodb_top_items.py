@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -100,6 +102,7 @@ class DynamoDbTopItems:
         write_backoff: Backoff = Backoff(attempts=8, cap_seconds=2.0),
         sleep: Callable[[float], None] = time.sleep,
         breaker: CircuitBreaker | None = None,
+        cache_size: int = 5_000,
     ) -> None:
         self.table = table
         self._dynamodb = client if client is not None else dynamodb_client()
@@ -107,6 +110,11 @@ class DynamoDbTopItems:
         self._write_backoff = write_backoff
         self._sleep = sleep
         self._breaker = breaker if breaker is not None else CircuitBreaker()
+        # A model version's lists never change, so a warm process keeps the ones it read
+        # (least recently used out first): popular neighbours then cost no DynamoDB read.
+        self._cache: OrderedDict[str, TopItems] = OrderedDict()
+        self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
 
     def read_top_items(
         self, catalog: str, model_version: str, user_ids: Sequence[str]
@@ -126,15 +134,38 @@ class DynamoDbTopItems:
             raise ValueError(f"one batch reads at most {BATCH_GET_LIMIT} users, not {len(wanted)}")
         if not wanted:
             return {}
+        prefix = user_key(catalog, model_version, "")
+        found = self._cached(prefix, wanted)
+        missing = [u for u in wanted if u not in found]
+        if not missing:
+            return found
         if not self._breaker.allows():
             raise StoreUnavailableError("DynamoDB failed repeatedly; not asked for a while")
         try:
-            found = self._read(catalog, model_version, wanted)
+            read = self._read(catalog, model_version, missing)
         except StoreUnavailableError:
             self._breaker.failed()
             raise
         self._breaker.succeeded()
-        return found
+        self._remember(prefix, read)
+        return {**found, **read}
+
+    def _cached(self, prefix: str, users: Sequence[str]) -> dict[str, TopItems]:
+        with self._cache_lock:
+            hits: dict[str, TopItems] = {}
+            for user in users:
+                top = self._cache.get(prefix + user)
+                if top is not None:
+                    self._cache.move_to_end(prefix + user)
+                    hits[user] = top
+            return hits
+
+    def _remember(self, prefix: str, lists: Mapping[str, TopItems]) -> None:
+        with self._cache_lock:
+            for user, top in lists.items():
+                self._cache[prefix + user] = top
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
 
     def _read(self, catalog: str, model_version: str, wanted: list[str]) -> dict[str, TopItems]:
         """One BatchGetItem of `wanted`, its unprocessed keys retried with backoff."""
