@@ -28,10 +28,14 @@ REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 
 .PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
 	test-sam
+.PHONY: train fetch
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
 	@echo "make test   lint, type-check, validate the template, run every test"
+	@echo "make demo DATA=<dir>   serve the real datasets in <dir>'s sub-folders instead"
+	@echo "make train CATALOG=<name> DATA=<dataset folder> [PRESET=..] [MIN_WEIGHT=..]"
+	@echo "make fetch DATASET=book-crossing|lastfm-2k DATA=<dir>   download to <dir>/<dataset>"
 	@echo "make sam-local   build the function image, serve it with sam local start-api on :3000"
 	@echo "make test-sam    end-to-end tests against sam local (needs Docker)"
 
@@ -53,7 +57,20 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 venv: $(VENV)/.installed
 
 demo: venv
-	$(PY) -m local.demo
+	$(PY) -m local.demo $(if $(DATA),--data $(DATA)) $(if $(PRESET),--preset $(PRESET))
+
+# Real data (README, "Real data"). Bundles go under .demo/ (ignored by git), never the repo.
+OUT ?= .demo/train
+train: venv
+	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make train CATALOG=<name>" \
+		"DATA=<dataset folder> [PRESET=<preset>] [MIN_WEIGHT=<w>] [OUT=$(OUT)]" >&2; exit 2; }
+	$(PY) -m training.cli --catalog $(CATALOG) --data $(DATA) --out $(OUT) \
+		$(if $(PRESET),--preset $(PRESET)) $(if $(MIN_WEIGHT),--min-weight $(MIN_WEIGHT))
+
+fetch: venv
+	@test -n "$(DATASET)" -a -n "$(DATA)" || { echo "usage: make fetch" \
+		"DATASET=book-crossing|lastfm-2k DATA=<dir, outside the repository>" >&2; exit 2; }
+	$(PY) -m training.fetch $(DATASET) --out $(DATA)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -1,5 +1,8 @@
 """`make demo`: synthetic books and songs, trained, published to a local stack, served on :3000.
 
+With `--data DIR` (`make demo DATA=DIR`) it serves real catalogs instead: each sub-folder of
+DIR whose dataset format is recognised becomes a catalog named after the folder.
+
 Every step is the real one: the training CLI trains and publishes (in its own process, so the
 serving process never loads TensorFlow), a moto server plays S3 and DynamoDB over HTTP, and
 the local gateway calls the same handler the Lambda image runs.
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +25,7 @@ from local.gateway import HOST, load_handler, serve
 from local.import_roots import add_import_roots, python_path
 from local.moto_server import LOCAL_AWS_ENV, port_is_free, start_moto_server, stop_process
 from local.resources import create_stack_resources
+from training.datasets import dataset_format
 
 CATALOGS = ("books", "songs")
 BUCKET = "edgerec-models-local"
@@ -42,11 +47,51 @@ def stack_environment(endpoint_url: str, workdir: Path) -> dict[str, str]:
     }
 
 
+def catalog_name(folder: Path) -> str:
+    """A catalog name for a dataset folder, safe in URLs, S3 keys and DynamoDB keys: the
+    folder's name in lowercase letters, digits and dashes (`Book Crossing` → `book-crossing`).
+
+    Raises:
+        ValueError: the folder's name has no letter or digit.
+    """
+    name = re.sub(r"[^a-z0-9]+", "-", folder.name.lower()).strip("-")
+    if not name:
+        raise ValueError(f"{folder.name!r} gives no catalog name: it has no letter or digit")
+    return name
+
+
+def real_catalogs(data: Path) -> dict[str, Path]:
+    """Catalog name → dataset folder for each sub-folder of `data` in a recognised format, or
+    `data` itself when it holds a dataset; sorted by name.
+
+    Raises:
+        ValueError: no dataset was recognised, or two folders give the same catalog name.
+    """
+    if not data.is_dir():
+        raise ValueError(f"{data} is not a folder")
+    folders = [data] if dataset_format(data) else sorted(p for p in data.iterdir() if p.is_dir())
+    found: dict[str, Path] = {}
+    for folder in folders:
+        if dataset_format(folder) is None:
+            print(f"    {folder}: no dataset recognised, left out", flush=True)
+            continue
+        name = catalog_name(folder)
+        if name in found:
+            raise ValueError(f"{found[name]} and {folder} would both be catalog {name!r}")
+        found[name] = folder
+    if not found:
+        raise ValueError(
+            f"no dataset recognised in {data} or its sub-folders (see the README's Real data)"
+        )
+    return dict(sorted(found.items()))
+
+
 def run_step(title: str, command: list[str], env: Mapping[str, str]) -> None:
     """Run one set-up command, echoing its title and how long it took."""
     print(f"==> {title}", flush=True)
     started = time.monotonic()
-    subprocess.run(command, check=True, env=dict(env))
+    if subprocess.run(command, env=dict(env)).returncode != 0:
+        sys.exit(f"error: {title} failed (its message is above)")
     print(f"    done in {time.monotonic() - started:.1f} s", flush=True)
 
 
@@ -84,12 +129,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--moto-port", type=int, default=5000)
     parser.add_argument("--workdir", type=Path, default=Path(".demo"))
     parser.add_argument("--preset", default="default", help="training preset")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="serve the real datasets in this folder's sub-folders instead of synthetic ones",
+    )
     args = parser.parse_args(argv)
 
     for port in (args.port, args.moto_port):
         if not port_is_free(port):
             sys.exit(f"port {port} on {HOST} is taken: stop what uses it, or pass another port")
     workdir: Path = args.workdir.resolve()
+    if args.data is None:
+        catalogs = {name: workdir / "data" / name for name in CATALOGS}
+    else:
+        try:
+            catalogs = real_catalogs(args.data.resolve())
+        except ValueError as e:
+            sys.exit(f"error: {e}")
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     moto = start_moto_server(args.moto_port, log_file=workdir / "moto.log")
@@ -98,23 +155,18 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.update(env)
         print(f"==> moto server (S3, DynamoDB) on {moto.endpoint_url}", flush=True)
         create_stack_resources(moto.endpoint_url, BUCKET, TABLE)
-        for catalog in CATALOGS:
-            data = workdir / "data" / catalog
+        for catalog, data in catalogs.items():
+            if args.data is None:
+                run_step(
+                    f"synthetic {catalog} data in {data}",
+                    [
+                        sys.executable, "-m", "training.synthetic", "--catalog", catalog,
+                        "--out", str(data),
+                    ],
+                    env,
+                )  # fmt: skip
             run_step(
-                f"synthetic {catalog} data in {data}",
-                [
-                    sys.executable,
-                    "-m",
-                    "training.synthetic",
-                    "--catalog",
-                    catalog,
-                    "--out",
-                    str(data),
-                ],
-                env,
-            )
-            run_step(
-                f"train and publish {catalog}",
+                f"train and publish {catalog} from {data}",
                 [
                     sys.executable, "-m", "training.cli", "--catalog", catalog,
                     "--data", str(data), "--out", str(workdir / "bundles"),
@@ -122,16 +174,17 @@ def main(argv: list[str] | None = None) -> None:
                 ],
                 env,
             )  # fmt: skip
-        books = sample_request(newest_bundle(workdir / "bundles", "books"))
+        first = next(iter(catalogs))
+        sample = sample_request(newest_bundle(workdir / "bundles", first))
         server = serve(load_handler("app.handler"), args.port)
         url = f"http://{HOST}:{args.port}"
-        body = json.dumps({"items": list(books), "limit": 5})
+        body = json.dumps({"items": list(sample), "limit": 5})
         print(
             f"\nSet up in {time.monotonic() - started:.0f} s. "
             f"Edge Recommender is serving on {url}\n"
             f"  curl {url}/health\n"
-            f"  curl '{url}/catalogs/books/items?q=the&limit=5'\n"
-            f"  curl -X POST {url}/catalogs/books/recommendations "
+            f"  curl '{url}/catalogs/{first}/items?q=the&limit=5'\n"
+            f"  curl -X POST {url}/catalogs/{first}/recommendations "
             f"-H 'Content-Type: application/json' -d '{body}'\n"
             "Ctrl-C stops it.",
             flush=True,

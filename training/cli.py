@@ -19,6 +19,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--catalog", required=True, help="catalog name, such as books or songs")
     parser.add_argument("--data", type=Path, required=True, help="folder holding the dataset")
     parser.add_argument("--out", type=Path, required=True, help="folder bundles are written to")
+    parser.add_argument(
+        "--min-weight",
+        type=float,
+        help="least rating, play count or weight that counts as a like (default: the format's "
+        "own: a Book-Crossing rating of 5, one Last.fm or Taste Profile play, any generic "
+        "weight above 0)",
+    )
     parser.add_argument("--preset", default="default", choices=sorted(PRESETS))
     parser.add_argument("--epochs", type=int, help="override the preset's epochs")
     parser.add_argument(
@@ -35,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     overrides = {"epochs": args.epochs} if args.epochs is not None else {}
     try:
         config = preset(args.preset, **overrides)
-        loaded = detect_and_load(args.data)
+        loaded = detect_and_load(args.data, min_weight=args.min_weight)
     except (ValueError, OSError) as e:  # DatasetError is a ValueError
         sys.exit(f"error: {e}")
     interactions = keep_active_users(loaded.interactions, config.min_user_likes)
