@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import time
 from pathlib import Path
@@ -12,11 +13,27 @@ from training.config import PRESETS, preset
 from training.datasets import detect_and_load
 from training.interactions import keep_active_users
 
+CATALOG_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def catalog_name(text: str) -> str:
+    """A catalog name that is safe in URLs, S3 keys and DynamoDB keys (no `/`, no `#`)."""
+    if not CATALOG_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a catalog name: use 1-63 lowercase letters, digits and dashes"
+        )
+    return text
+
 
 def main(argv: list[str] | None = None) -> None:
     """Parse arguments, run the job, print the bundle folder (and the published version)."""
     parser = argparse.ArgumentParser(description=__doc__.split(":", 1)[-1].strip())
-    parser.add_argument("--catalog", required=True, help="catalog name, such as books or songs")
+    parser.add_argument(
+        "--catalog",
+        required=True,
+        type=catalog_name,
+        help="catalog name, such as books or songs: lowercase letters, digits and dashes",
+    )
     parser.add_argument("--data", type=Path, required=True, help="folder holding the dataset")
     parser.add_argument("--out", type=Path, required=True, help="folder bundles are written to")
     parser.add_argument(
