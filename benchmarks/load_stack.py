@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.load import LoadReport, catalog_sample, plan_requests, run_load
+from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
 from local.moto_server import (
     MotoServer,
@@ -42,17 +43,11 @@ class LoadStack:
 def train_synthetic_books(workdir: Path, preset: str = "smoke") -> Path:
     """A trained synthetic books bundle folder (not published)."""
     data, bundles = workdir / "data", workdir / "bundles"
-    python = sys.executable
+    subprocess.run(synthetic_data_command("books", data), check=True)
     subprocess.run(
-        [python, "-m", "training.synthetic", "--catalog", "books", "--out", str(data)], check=True
-    )
-    subprocess.run(
-        [
-            python, "-m", "training.cli", "--catalog", "books", "--data", str(data),
-            "--out", str(bundles), "--preset", preset, "--quiet",
-        ],
+        training_command("books", data, bundles, preset=preset, publish=False, quiet=True),
         check=True,
-    )  # fmt: skip
+    )
     return newest_bundle(bundles, "books")
 
 

@@ -14,18 +14,18 @@ import argparse
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from local.catalog_commands import synthetic_data_command, training_command
 from local.gateway import HOST, load_handler, serve
 from local.import_roots import add_import_roots, python_path
 from local.moto_server import LOCAL_AWS_ENV, port_is_free, start_moto_server, stop_process
 from local.resources import create_stack_resources
-from training.datasets import dataset_format
+from local.signals import stop_on_signals
 
 CATALOGS = ("books", "songs")
 BUCKET = "edgerec-models-local"
@@ -67,6 +67,9 @@ def real_catalogs(data: Path) -> dict[str, Path]:
     Raises:
         ValueError: no dataset was recognised, or two folders give the same catalog name.
     """
+    # Imported here, after main() has put the import roots on the path: training needs edgerec.
+    from training.datasets import dataset_format
+
     if not data.is_dir():
         raise ValueError(f"{data} is not a folder")
     folders = [data] if dataset_format(data) else sorted(p for p in data.iterdir() if p.is_dir())
@@ -110,19 +113,9 @@ def sample_request(bundle_dir: Path) -> tuple[str, ...]:
     return tuple(str(r[0]) for r in rows[:3])
 
 
-def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM both stop the demo cleanly, even when started in the background."""
-
-    def interrupt(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)  # background jobs inherit SIGINT as ignored
-    signal.signal(signal.SIGTERM, interrupt)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Set up the local stack, then serve until Ctrl-C."""
-    _stop_on_signals()
+    stop_on_signals()
     add_import_roots()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="API port (sam local's default)")
@@ -159,21 +152,16 @@ def main(argv: list[str] | None = None) -> None:
             if args.data is None:
                 run_step(
                     f"synthetic {catalog} data in {data}",
-                    [
-                        sys.executable, "-m", "training.synthetic", "--catalog", catalog,
-                        "--out", str(data),
-                    ],
+                    synthetic_data_command(catalog, data),
                     env,
-                )  # fmt: skip
+                )
             run_step(
                 f"train and publish {catalog} from {data}",
-                [
-                    sys.executable, "-m", "training.cli", "--catalog", catalog,
-                    "--data", str(data), "--out", str(workdir / "bundles"),
-                    "--preset", args.preset, "--publish",
-                ],
+                training_command(
+                    catalog, data, workdir / "bundles", preset=args.preset, publish=True
+                ),
                 env,
-            )  # fmt: skip
+            )
         first = next(iter(catalogs))
         sample = sample_request(newest_bundle(workdir / "bundles", first))
         server = serve(load_handler("app.handler"), args.port)

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, CATALOGS, TABLE, run_step, stack_environment
 from local.import_roots import REPO
 from local.moto_server import port_is_free, start_moto_server, stop_process, wait_until_answering
@@ -69,17 +70,14 @@ def main(argv: list[str] | None = None) -> None:
         create_stack_resources(moto.endpoint_url, BUCKET, TABLE)
         for catalog in CATALOGS:
             data = workdir / "data" / catalog
-            synthetic = [sys.executable, "-m", "training.synthetic", "--catalog", catalog]
-            run_step(f"synthetic {catalog} data", [*synthetic, "--out", str(data)], env)
+            run_step(f"synthetic {catalog} data", synthetic_data_command(catalog, data), env)
             run_step(
                 f"train and publish {catalog}",
-                [
-                    sys.executable, "-m", "training.cli", "--catalog", catalog,
-                    "--data", str(data), "--out", str(workdir / "bundles"),
-                    "--preset", args.preset, "--publish", "--quiet",
-                ],
+                training_command(
+                    catalog, data, workdir / "bundles", preset=args.preset, publish=True, quiet=True
+                ),
                 env,
-            )  # fmt: skip
+            )
         env_file = workdir / "env.json"
         env_file.write_text(json.dumps(function_environment(moto.endpoint_url), indent=2))
         print("==> sam local start-api (warm containers)", flush=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
 from local.moto_server import (
     MotoServer,
@@ -48,19 +49,9 @@ def publish_synthetic(catalog: str, env: dict[str, str], work: Path) -> Path:
     """Synthetic data of `catalog`, trained with the smoke preset and published, as a user
     would do it: two CLIs. Returns the bundle folder."""
     data, bundles = work / "data", work / "bundles"
-    subprocess.run(
-        [sys.executable, "-m", "training.synthetic", "--catalog", catalog, "--out", str(data)],
-        check=True,
-        env=env,
-    )
-    subprocess.run(
-        [
-            sys.executable, "-m", "training.cli", "--catalog", catalog, "--data", str(data),
-            "--out", str(bundles), "--preset", "smoke", "--publish", "--quiet",
-        ],
-        check=True,
-        env=env,
-    )  # fmt: skip
+    subprocess.run(synthetic_data_command(catalog, data), check=True, env=env)
+    train = training_command(catalog, data, bundles, preset="smoke", publish=True, quiet=True)
+    subprocess.run(train, check=True, env=env)
     return newest_bundle(bundles, catalog)
 
 
