@@ -24,9 +24,11 @@ from local.import_roots import add_import_roots
 HOST = "127.0.0.1"
 STAGE = "prod"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
-# A client that stops sending (or announced more body than it sends) gets a 408, not a thread
-# waiting for ever.
+# A client that stops sending its body (or announced more than it sends) gets a 408, not a
+# thread waiting for ever; a connection idle between requests (keep-alive) is closed after
+# IDLE_TIMEOUT_S, as servers do.
 READ_TIMEOUT_S = 10.0
+IDLE_TIMEOUT_S = 60.0
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any]]
 
@@ -52,12 +54,23 @@ class LocalLambdaContext:
         return max(0, int((self.timeout_s - (time.monotonic() - self.started_at)) * 1000))
 
 
+def split_target(target: str) -> tuple[str, str]:
+    """Path and query string of a request target: "/a?b" as it is, "http://host/a?b" without
+    its scheme and host. "//x" is a path (urlsplit would take x for a host)."""
+    target = target.split("#", 1)[0]
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        return parts.path or "/", parts.query
+    path, _, query = target.partition("?")
+    return path, query
+
+
 def proxy_event(
     method: str, raw_path: str, headers: Mapping[str, str], body: bytes | None
 ) -> dict[str, Any]:
     """The API Gateway REST (v1) proxy event for one HTTP request."""
-    url = urlsplit(raw_path)
-    query = parse_qs(url.query, keep_blank_values=True)
+    path, query_string = split_target(raw_path)
+    query = parse_qs(query_string, keep_blank_values=True)
     text: str | None = None
     is_base64 = False
     if body:
@@ -66,8 +79,8 @@ def proxy_event(
         except UnicodeDecodeError:
             text, is_base64 = base64.b64encode(body).decode("ascii"), True
     return {
-        "resource": url.path,
-        "path": url.path,
+        "resource": path,
+        "path": path,
         "httpMethod": method,
         "headers": dict(headers),
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -76,10 +89,10 @@ def proxy_event(
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": url.path,
+            "resourcePath": path,
             "httpMethod": method,
             # Served at the root, as sam local does: no stage prefix in the URL.
-            "path": url.path,
+            "path": path,
             "stage": STAGE,
             "requestId": str(uuid.uuid4()),
             "requestTimeEpoch": int(time.time() * 1000),
@@ -114,7 +127,7 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
         # Headers and body go out in two writes; with Nagle's algorithm the body would wait
         # for the client's delayed ACK, 40 ms on every keep-alive request.
         disable_nagle_algorithm = True
-        timeout = READ_TIMEOUT_S
+        timeout = IDLE_TIMEOUT_S
 
         def __getattr__(self, name: str) -> Callable[[], None]:
             """`do_<METHOD>` for every method, TRACE and made-up ones too: like API Gateway's
@@ -154,11 +167,14 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
                 raise RequestRefusedError(413, f"body over {MAX_BODY_BYTES} bytes")
             if not length:
                 return None
+            self.connection.settimeout(READ_TIMEOUT_S)
             try:
                 body = self.rfile.read(length)
             except TimeoutError as e:
-                message = f"the body did not arrive within {READ_TIMEOUT_S:.0f} s"
+                message = f"the body did not arrive within {READ_TIMEOUT_S:g} s"
                 raise RequestRefusedError(408, message) from e
+            finally:
+                self.connection.settimeout(IDLE_TIMEOUT_S)
             if len(body) < length:
                 self.close_connection = True  # the client closed its side early
             return body
@@ -171,6 +187,10 @@ def make_request_handler(handler: Handler) -> type[BaseHTTPRequestHandler]:
             not the server, is at fault."""
             status = {501: 405, 505: 400}.get(code, code)
             reason = message or self.responses.get(code, ("malformed request",))[0]
+            if self.request_version == "HTTP/0.9":
+                # Not a real HTTP/0.9 request (the line did not parse): answer with a status
+                # line, which a 0.9 answer would leave out.
+                self.request_version = "HTTP/1.0"
             self.close_connection = True
             self._send_json(status, {"message": reason})
 

@@ -20,10 +20,11 @@ import boto3
 HOST = "127.0.0.1"
 
 # moto accepts any credentials; these keep boto3 from looking for real ones.
+PLACEHOLDER_CREDENTIAL = "testing"
 LOCAL_AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    "AWS_ACCESS_KEY_ID": PLACEHOLDER_CREDENTIAL,
+    "AWS_SECRET_ACCESS_KEY": PLACEHOLDER_CREDENTIAL,
+    "AWS_SESSION_TOKEN": PLACEHOLDER_CREDENTIAL,
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_EC2_METADATA_DISABLED": "true",
 }
@@ -76,7 +77,8 @@ def wait_until_answering(url: str, timeout_s: float, process: subprocess.Popen[b
         if process.poll() is not None:
             raise RuntimeError(f"{url} process exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1):
+            # Only ever the http:// URL of a process this module started.
+            with urllib.request.urlopen(url, timeout=1):  # nosec B310
                 return
         except urllib.error.HTTPError:
             return  # an HTTP error status is still an answer

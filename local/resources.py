@@ -27,10 +27,17 @@ def _any_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
 _CloudFormationLoader.add_multi_constructor("!", _any_tag)
 
 
+def template_section(section: str, template: Path = TEMPLATE) -> dict[str, Any]:
+    """One top-level section of the SAM template (`Resources`, `Parameters`, ...)."""
+    text = template.read_text(encoding="utf-8")
+    # A SafeLoader that also reads CloudFormation tags (!Ref ...), which bandit cannot tell.
+    body = yaml.load(text, Loader=_CloudFormationLoader)  # nosec B506
+    return dict(body[section])
+
+
 def template_resources(template: Path = TEMPLATE) -> dict[str, Any]:
     """The `Resources` section of the SAM template."""
-    body = yaml.load(template.read_text(encoding="utf-8"), Loader=_CloudFormationLoader)
-    return dict(body["Resources"])
+    return template_section("Resources", template)
 
 
 def top_items_table_schema(template: Path = TEMPLATE) -> dict[str, Any]:

@@ -248,7 +248,7 @@ def song_id(seed: int, k: int) -> str:
 
 def listener_id(seed: int, u: int) -> str:
     """A Taste Profile user id: 40 lowercase hex characters."""
-    return hashlib.sha1(f"{seed}:listener:{u}".encode()).hexdigest()
+    return hashlib.sha1(f"{seed}:listener:{u}".encode(), usedforsecurity=False).hexdigest()
 
 
 def book_title(seed: int, k: int) -> str:

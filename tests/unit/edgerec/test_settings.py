@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgerec.settings import Settings, metrics_namespace, service_name
+from edgerec.settings import Settings, cors_allowed_origin, metrics_namespace, service_name
 
 
 def test_metrics_namespace_defaults_to_edge_recommender():
@@ -31,6 +31,31 @@ def test_a_bad_live_refresh_interval_is_refused_by_name(bad):
         Settings.from_env({**BASE, "LIVE_REFRESH_SECONDS": bad})
 
 
+def test_the_strategy_and_neighbours_default_to_the_evaluations_best_and_can_be_set():
+    default = Settings.from_env(BASE)
+    chosen = Settings.from_env({**BASE, "STRATEGY": "shares", "NEIGHBOURS": "20"})
+
+    assert (default.strategy, default.neighbours) == ("votes", 100)
+    assert (chosen.strategy, chosen.neighbours) == ("shares", 20)
+
+
+def test_an_unknown_strategy_is_refused_by_name_with_the_known_ones():
+    with pytest.raises(ValueError, match="STRATEGY: unknown strategy 'best'; known strategies: "):
+        Settings.from_env({**BASE, "STRATEGY": "best"})
+
+
 def test_a_missing_bucket_is_refused_by_name():
     with pytest.raises(ValueError, match="MODEL_BUCKET"):
         Settings.from_env({"TOP_ITEMS_TABLE": "t"})
+
+
+@pytest.mark.parametrize(
+    ("env", "origin"),
+    [
+        ({}, "*"),
+        ({"CORS_ALLOWED_ORIGIN": "  "}, "*"),
+        ({"CORS_ALLOWED_ORIGIN": " https://shop.example "}, "https://shop.example"),
+    ],
+)
+def test_the_allowed_cors_origin_is_any_unless_one_is_set(env, origin):
+    assert cors_allowed_origin(env) == origin

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from edgerec import settings
-from local.resources import TEMPLATE, template_resources, top_items_table_schema
+from local.resources import TEMPLATE, template_resources, template_section, top_items_table_schema
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -20,13 +20,14 @@ def _statements() -> list[dict[str, Any]]:
     return [s for policy in _function()["Policies"] for s in policy["Statement"]]
 
 
-def test_the_api_exposes_exactly_the_page_and_the_three_routes_of_the_contract():
+def test_the_api_exposes_exactly_the_page_the_document_and_the_three_routes_of_the_contract():
     routes = {
         (e["Properties"]["Method"], e["Properties"]["Path"]) for e in _function()["Events"].values()
     }
 
     assert routes == {
         ("get", "/"),
+        ("get", "/openapi.json"),
         ("get", "/health"),
         ("get", "/catalogs/{catalog}/items"),
         ("post", "/catalogs/{catalog}/recommendations"),
@@ -66,9 +67,9 @@ def test_the_function_may_only_read_and_only_its_own_resources():
 def test_every_variable_the_function_reads_is_declared_in_the_template():
     declared = set(_function()["Environment"]["Variables"])
     source = Path(settings.__file__).read_text(encoding="utf-8")
-    read = set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+|NEIGHBOURS)"', source))
+    read = set(re.findall(r'"([A-Z][A-Z0-9]*_[A-Z0-9_]+|NEIGHBOURS|STRATEGY)"', source))
 
-    assert {"MODEL_BUCKET", "TOP_ITEMS_TABLE", "NEIGHBOURS"} <= read
+    assert {"MODEL_BUCKET", "TOP_ITEMS_TABLE", "NEIGHBOURS", "STRATEGY"} <= read
     assert read <= declared
 
 
@@ -86,3 +87,49 @@ def test_the_local_table_has_the_key_that_publishing_and_serving_use():
     schema = top_items_table_schema(TEMPLATE)
 
     assert schema["KeySchema"] == [{"AttributeName": "user_key", "KeyType": "HASH"}]
+
+
+def test_the_allowed_cors_origin_is_one_parameter_for_the_api_its_errors_and_the_function():
+    api = template_resources()["RecommenderApi"]["Properties"]
+    origin = template_section("Parameters")["CorsAllowedOrigin"]
+
+    assert _function()["Environment"]["Variables"]["CORS_ALLOWED_ORIGIN"] == "CorsAllowedOrigin"
+    assert api["Cors"]["AllowOrigin"] == "'${CorsAllowedOrigin}'"
+    for response in api["GatewayResponses"].values():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers["Access-Control-Allow-Origin"] == "'${CorsAllowedOrigin}'"
+    assert origin["Default"] == "*"
+    for allowed in ["*", "https://shop.example", "http://localhost:3000"]:
+        assert re.fullmatch(origin["AllowedPattern"], allowed)
+    for refused in ["'*'", "https://a.example, https://b.example", "javascript:alert(1)", ""]:
+        assert not re.fullmatch(origin["AllowedPattern"], refused)
+
+
+def test_every_route_of_the_stage_is_throttled_by_parameters():
+    api = template_resources()["RecommenderApi"]["Properties"]
+    parameters = template_section("Parameters")
+
+    assert api["MethodSettings"] == [
+        {
+            "ResourcePath": "/*",
+            "HttpMethod": "*",
+            "ThrottlingRateLimit": "ApiRateLimit",
+            "ThrottlingBurstLimit": "ApiBurstLimit",
+        }
+    ]
+    assert parameters["ApiRateLimit"]["Type"] == parameters["ApiBurstLimit"]["Type"] == "Number"
+
+
+def test_every_check_checkov_skips_says_why():
+    skips = [
+        skip
+        for resource in template_resources().values()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    ]
+    dockerfile = (REPO / "functions/api/Dockerfile").read_text(encoding="utf-8")
+    docker_skips = re.findall(r"checkov:skip=(CKV_\w+):(.*)", dockerfile)
+
+    assert skips
+    assert all(re.fullmatch(r"CKV_AWS_\d+", s["id"]) and len(s["comment"]) > 40 for s in skips)
+    assert docker_skips
+    assert all(len(reason.strip()) > 20 for _, reason in docker_skips)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -12,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from local.gateway import proxy_event, serve
+import local.gateway
+from local.gateway import proxy_event, serve, split_target
 from local.moto_server import free_port
 
 
@@ -41,6 +44,26 @@ def test_a_body_that_is_not_utf8_is_passed_base64_encoded():
     assert base64.b64decode(event["body"]) == raw
 
 
+@pytest.mark.parametrize(
+    ("target", "path", "query"),
+    [
+        ("/catalogs/books/items?q=a", "/catalogs/books/items", "q=a"),
+        ("//health", "//health", ""),  # a path, not the host "health"
+        ("http://example.org/health?x=1", "/health", "x=1"),
+        ("/health#part", "/health", ""),
+    ],
+)
+def test_a_request_target_splits_into_path_and_query(target, path, query):
+    assert split_target(target) == (path, query)
+
+
+def test_the_event_has_no_stage_in_its_path_as_the_gateway_serves_at_the_root():
+    event = proxy_event("GET", "/health", {}, None)
+
+    assert event["requestContext"]["path"] == "/health"
+    assert event["requestContext"]["stage"] == "prod"
+
+
 def echo_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     if event["path"] == "/boom":
         raise RuntimeError("handler bug")
@@ -56,7 +79,8 @@ def echo_handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
 def gateway_url() -> Iterator[str]:
     port = free_port()
     server = serve(echo_handler, port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for one, and each test stops a server.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{port}"
@@ -82,3 +106,59 @@ def test_a_handler_that_raises_becomes_a_502_json_answer(gateway_url: str):
 
     assert caught.value.code == 502
     assert json.loads(caught.value.read()) == {"message": "Internal server error"}
+
+
+def exchange(url: str, raw: bytes, *, half_close: bool = False) -> tuple[int, dict[str, Any]]:
+    """Raw bytes to the gateway; the status and JSON body of its one answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(raw)
+        if half_close:
+            sock.shutdown(socket.SHUT_WR)
+        received = b"".join(iter(lambda: sock.recv(65536), b""))
+    head, _, body = received.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"HELLO\r\n\r\n", 400),
+        (b"GET /x HTTP/2.0\r\n\r\n", 400),
+        (b"GET /x HTTP/1.1\r\n" + b"X-Big: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
+        (b"POST /x HTTP/1.1\r\nContent-Length: 1e3\r\n\r\n", 400),
+        (b"POST /x HTTP/1.1\r\nContent-Length: 10485761\r\n\r\n", 413),
+        (b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411),
+    ],
+)
+def test_malformed_http_gets_a_4xx_json_answer_with_a_status_line(gateway_url: str, raw, status):
+    answer_status, body = exchange(gateway_url, raw)
+
+    assert answer_status == status
+    assert body["message"]
+
+
+def test_any_method_reaches_the_handler_which_decides(gateway_url: str):
+    status, body = exchange(gateway_url, b"BREW /pot HTTP/1.1\r\nConnection: close\r\n\r\n")
+
+    assert (status, body) == (201, {"method": "BREW", "body": None})
+
+
+def test_a_client_that_stops_sending_its_body_gets_a_408(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(local.gateway, "READ_TIMEOUT_S", 0.3)
+    port = free_port()
+    server = serve(echo_handler, port)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    started = time.monotonic()
+    try:
+        status, body = exchange(
+            f"http://127.0.0.1:{port}", b"POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert status == 408
+    assert "did not arrive" in body["message"]
+    assert time.monotonic() - started < 5
