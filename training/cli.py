@@ -1,4 +1,10 @@
-"""`python -m training.cli`: load a dataset, train, export a bundle, and optionally publish it."""
+"""`python -m training.cli`: load a dataset, train, evaluate, export a bundle, optionally publish.
+
+By default a seeded 10% of the eligible users are held out as newcomers (`training.evaluation`):
+the model is trained without them and evaluated on them, the figures go into the manifest and
+a report (`<version>.evaluation.json`, `.md`, `.png`) is written beside the bundle folder.
+`--no-evaluate` trains on every user instead.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 
 from training.config import PRESETS, preset
 from training.datasets import detect_and_load
+from training.evaluation import Split, split_newcomers
 from training.interactions import keep_active_users
 
 CATALOG_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -50,6 +57,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="publish to MODEL_BUCKET / TOP_ITEMS_TABLE and make the bundle live",
     )
+    parser.add_argument(
+        "--no-evaluate",
+        action="store_true",
+        help="train on every user, holding out no newcomers, and skip the evaluation",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")  # the loader's report
@@ -62,7 +74,15 @@ def main(argv: list[str] | None = None) -> None:
         loaded = detect_and_load(args.data, min_weight=args.min_weight)
     except (ValueError, OSError) as e:  # DatasetError is a ValueError
         sys.exit(f"error: {e}")
-    interactions = keep_active_users(loaded.interactions, config.min_user_likes)
+    split: Split | None = None
+    if args.no_evaluate:
+        interactions = keep_active_users(loaded.interactions, config.min_user_likes)
+    else:
+        try:
+            split = split_newcomers(loaded.interactions, min_user_likes=config.min_user_likes)
+        except ValueError as e:
+            sys.exit(f"error: {e} (--no-evaluate trains without an evaluation)")
+        interactions = split.train
     if interactions.users == 0:
         sys.exit(f"error: no user in {args.data} has {config.min_user_likes} liked items")
     print(
@@ -72,18 +92,30 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     # TensorFlow loads here, after the data is known to be good: a bad folder fails fast.
+    from training.evaluate import evaluate_trained
     from training.export import export_bundle
+    from training.report import Report, split_summary, write_report
     from training.train import train
 
     trained = train(interactions, config, progress=not args.quiet)
+    figures: dict[str, object] = {"preset": args.preset, "source": loaded.report.source}
+    report = None
+    if split is not None:
+        started = time.perf_counter()
+        report = Report(
+            catalog=args.catalog,
+            source=loaded.report.source,
+            split=split_summary(split),
+            rows=tuple(evaluate_trained(split, args.catalog, trained)),
+        )
+        figures["evaluation"] = {
+            "split": report.split,
+            "rows": report.to_dict()["rows"],
+            "seconds": round(time.perf_counter() - started, 1),
+        }
     started = time.perf_counter()
     bundle = export_bundle(
-        trained,
-        interactions,
-        config,
-        args.out,
-        args.catalog,
-        extra_training={"preset": args.preset, "source": loaded.report.source},
+        trained, interactions, config, args.out, args.catalog, extra_training=figures
     )
     print(
         f"trained in {trained.training_seconds:.1f} s "
@@ -91,6 +123,14 @@ def main(argv: list[str] | None = None) -> None:
         f"exported in {time.perf_counter() - started:.1f} s",
         flush=True,
     )
+    if report is not None:
+        paths = write_report(report, bundle.parent, prefix=f"{bundle.name}.")
+        default = next(r for r in report.rows if r.default)
+        print(
+            f"evaluated on {report.split['test_users']} held-out users: {default.name} "
+            f"Recall@10 {default.metrics.recall:.4f}; report {paths[1]}",
+            flush=True,
+        )
     print(bundle, flush=True)
     if args.publish:
         publish(bundle)

@@ -22,7 +22,14 @@ class TrainingConfig:
     # In-batch softmax: every other example's user in a batch is a negative, so larger
     # batches give harder negatives, until a batch no longer fits comfortably in memory.
     batch_size: int = 1024
-    epochs: int = 8
+    # After three epochs the model only memorises which user each triple came from: on
+    # Book-Crossing's newcomers Recall@10 was 0.042, 0.044 and 0.039 after 2, 3 and 8 epochs.
+    epochs: int = 3
+    # Weight of the item-to-item task (three items → a fourth item the same user liked),
+    # which shares the item table; 0 trains only the users task, as the seed design did. It
+    # makes the nearest users better neighbours for newcomers: Recall@10 0.044 → 0.046 (1.0)
+    # and 0.046 (3.0) on Book-Crossing, 0.40 → 0.42 on Last.fm.
+    item_task_weight: float = 3.0
     # Triples sampled per user and epoch-independent: 3 of a user's best liked items → that
     # user. More triples per user cover more of the user's items.
     examples_per_user: int = 24
@@ -44,6 +51,7 @@ class TrainingConfig:
             "learning_rate": self.learning_rate > 0,
             "batch_size": self.batch_size >= 2,
             "epochs": self.epochs >= 1,
+            "item_task_weight": self.item_task_weight >= 0,
             "examples_per_user": self.examples_per_user >= 1,
             "liked_pool": self.liked_pool >= 3,
             "min_user_likes": self.min_user_likes >= 3,
@@ -62,14 +70,20 @@ class TrainingConfig:
 
 
 PRESETS: dict[str, TrainingConfig] = {
-    # The original design, kept to compare against: 24 dimensions, Adagrad 0.1, batch 4096.
+    # The original design, kept to compare against: 24 dimensions, Adagrad 0.1, batch 4096,
+    # 8 epochs, users task only.
     "seed": TrainingConfig(
-        embedding_dim=24, optimizer="adagrad", learning_rate=0.1, batch_size=4096, epochs=8
+        embedding_dim=24,
+        optimizer="adagrad",
+        learning_rate=0.1,
+        batch_size=4096,
+        epochs=8,
+        item_task_weight=0.0,
     ),
     "default": TrainingConfig(),
     # For tests: tiny, a few seconds on two cores, still enough to separate planted groups.
     "smoke": TrainingConfig(
-        embedding_dim=16, batch_size=256, epochs=4, examples_per_user=12, liked_pool=30
+        embedding_dim=16, batch_size=256, epochs=3, examples_per_user=12, liked_pool=30
     ),
 }
 

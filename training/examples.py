@@ -14,10 +14,13 @@ ITEMS_PER_QUERY = 3  # the product's question is always "three things you love"
 
 @dataclass(frozen=True)
 class Examples:
-    """`items[k]` (three distinct item rows) were all liked by user row `users[k]`."""
+    """`items[k]` (three distinct item rows) were all liked by user row `users[k]`, and so was
+    `next_items[k]`, a fourth one, when `has_next[k]` (users with only three items have none)."""
 
     items: npt.NDArray[np.int32]  # (examples, 3)
     users: npt.NDArray[np.int32]  # (examples,)
+    next_items: npt.NDArray[np.int32]  # (examples,) row 0 where has_next is False
+    has_next: npt.NDArray[np.bool_]  # (examples,)
 
     def __len__(self) -> int:
         return int(self.users.shape[0])
@@ -27,7 +30,8 @@ def sample_examples(interactions: Interactions, *, per_user: int, pool: int, see
     """Sample `per_user` triples for every user with at least three liked items.
 
     Each triple is three distinct items drawn uniformly from the user's `pool` best liked
-    items, in random order. Pure numpy: one vectorised draw for all users.
+    items, in random order, with a fourth distinct one from the same pool (the item-to-item
+    task's target) when the user has one. Pure numpy: one vectorised draw for all users.
 
     Args:
         interactions: liked items per user.
@@ -47,7 +51,9 @@ def sample_examples(interactions: Interactions, *, per_user: int, pool: int, see
     eligible = np.flatnonzero(counts >= ITEMS_PER_QUERY).astype(np.int32)
     users = np.repeat(eligible, per_user)
     n = counts[users]
-    first, second, third = _distinct_triples(n, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    first, second, third = _distinct_triples(n, rng)
+    fourth, has_next = _distinct_fourth(n, (first, second, third), rng)
     base = likes.offsets[users]
     items = np.stack(
         [
@@ -57,7 +63,8 @@ def sample_examples(interactions: Interactions, *, per_user: int, pool: int, see
         ],
         axis=1,
     ).astype(np.int32)
-    return Examples(items=items, users=users)
+    next_items = np.where(has_next, likes.item_index[base + fourth], 0).astype(np.int32)
+    return Examples(items=items, users=users, next_items=next_items, has_next=has_next)
 
 
 def _distinct_triples(
@@ -76,3 +83,20 @@ def _distinct_triples(
     c += c >= low
     c += c >= high
     return a, b, c
+
+
+def _distinct_fourth(
+    n: npt.NDArray[np.int64],
+    taken: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]],
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """A fourth position in [0, n) unlike the three `taken`, uniform, where n > 3.
+
+    Draw d in [0, n-3), then step it over the taken positions in increasing order. Rows with
+    n == 3 get position 0 and False.
+    """
+    has = n > ITEMS_PER_QUERY
+    d = rng.integers(0, np.maximum(n - ITEMS_PER_QUERY, 1))
+    for position in np.sort(np.stack(taken), axis=0):
+        d += d >= position
+    return np.where(has, d, 0), has

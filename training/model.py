@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
@@ -11,6 +13,8 @@ from training.examples import ITEMS_PER_QUERY
 
 ITEMS_KEY = "items"  # feature name of the (batch, 3) item rows
 USER_KEY = "user"  # feature name of the (batch,) user rows
+NEXT_ITEM_KEY = "next_item"  # feature name of the (batch,) rows of a fourth liked item
+HAS_NEXT_KEY = "has_next"  # feature name of the (batch,) 1.0 where there is a fourth item
 LOSS_PER_EXAMPLE = "loss_per_example"  # the metric training reports per epoch
 
 
@@ -45,22 +49,44 @@ class UserTower(tf.keras.Model):  # type: ignore[misc]
 class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
     """Retrieval of users from three liked items, trained with an in-batch softmax.
 
+    With `item_task_weight` > 0 a second task shares the item table: the same query must also
+    pick the user's fourth liked item among the batch's fourth items. It keeps item vectors
+    about what people like together rather than about which one user they identify, which
+    makes the nearest users better neighbours for newcomers (README, "Evaluation"). A popular
+    item is an in-batch negative more often than a rare one, which would push it down; the log
+    of each item's sampling probability is subtracted from its logit to undo that (the "logQ"
+    correction).
+
     No FactorizedTopK metrics: computing them scores every candidate on every step, which is
     what made the seed design's training slow. Evaluation is done once, after training.
     """
 
-    def __init__(self, items: int, users: int, dimensions: int) -> None:
+    def __init__(
+        self,
+        items: int,
+        users: int,
+        dimensions: int,
+        *,
+        item_task_weight: float = 0.0,
+        item_probability: npt.NDArray[np.float32] | None = None,
+    ) -> None:
         super().__init__()
         self.query_tower = ItemTripleTower(items, dimensions, name="query_tower")
         self.candidate_tower = UserTower(users, dimensions, name="candidate_tower")
-        # A user with several triples in one batch is not their own negative.
+        # A user with several triples in one batch is not their own negative; nor is an item.
         self.task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
+        self.item_task = tfrs.tasks.Retrieval(remove_accidental_hits=True)
+        self.item_task_weight = item_task_weight
+        probability = np.full(items, 1.0 / items, dtype=np.float32)
+        if item_probability is not None:
+            probability = np.asarray(item_probability, dtype=np.float32)
+        self.item_probability = tf.constant(probability)
         # TFRS reports each batch's summed loss; this is the epoch's mean loss per example,
         # comparable across batch sizes and not skewed by a short last batch.
         self.loss_per_example = tf.keras.metrics.Mean(name=LOSS_PER_EXAMPLE)
 
     def compute_loss(self, features: dict[str, tf.Tensor], training: bool = False) -> tf.Tensor:
-        """The retrieval loss of a batch of (three item rows, user row) examples."""
+        """The loss of a batch of (three item rows, user row, fourth item row) examples."""
         queries = self.query_tower(features[ITEMS_KEY])
         candidates = self.candidate_tower(features[USER_KEY])
         loss = self.task(
@@ -70,6 +96,17 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
             compute_metrics=False,
             compute_batch_metrics=False,
         )
+        if self.item_task_weight > 0:
+            next_items = features[NEXT_ITEM_KEY]
+            loss += self.item_task_weight * self.item_task(
+                queries,
+                self.query_tower.embedding(next_items),
+                sample_weight=features[HAS_NEXT_KEY],
+                candidate_sampling_probability=tf.gather(self.item_probability, next_items),
+                candidate_ids=next_items,
+                compute_metrics=False,
+                compute_batch_metrics=False,
+            )
         batch = tf.cast(tf.shape(queries)[0], tf.float32)
         self.loss_per_example.update_state(loss / batch, sample_weight=batch)
         return loss
@@ -83,9 +120,22 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
         return self.candidate_tower.embedding.embeddings.numpy()
 
 
-def build_model(items: int, users: int, dimensions: int) -> TwoTowerModel:
+def build_model(
+    items: int,
+    users: int,
+    dimensions: int,
+    *,
+    item_task_weight: float = 0.0,
+    item_probability: npt.NDArray[np.float32] | None = None,
+) -> TwoTowerModel:
     """A fresh model with both embedding tables created (so they can be read before training)."""
-    model = TwoTowerModel(items, users, dimensions)
+    model = TwoTowerModel(
+        items,
+        users,
+        dimensions,
+        item_task_weight=item_task_weight,
+        item_probability=item_probability,
+    )
     model.query_tower(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))
     model.candidate_tower(tf.zeros((1,), dtype=tf.int32))
     return model

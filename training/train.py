@@ -13,7 +13,15 @@ import tensorflow as tf
 from training.config import TrainingConfig
 from training.examples import Examples, sample_examples
 from training.interactions import Interactions
-from training.model import ITEMS_KEY, LOSS_PER_EXAMPLE, USER_KEY, TwoTowerModel, build_model
+from training.model import (
+    HAS_NEXT_KEY,
+    ITEMS_KEY,
+    LOSS_PER_EXAMPLE,
+    NEXT_ITEM_KEY,
+    USER_KEY,
+    TwoTowerModel,
+    build_model,
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,13 @@ def train(
     if len(examples) == 0:
         raise ValueError("no user has three liked items: there is nothing to train on")
 
-    model = build_model(interactions.num_items, interactions.users, config.embedding_dim)
+    model = build_model(
+        interactions.num_items,
+        interactions.users,
+        config.embedding_dim,
+        item_task_weight=config.item_task_weight,
+        item_probability=_next_item_probability(examples, interactions.num_items),
+    )
     model.compile(optimizer=_optimizer(config))
     history = model.fit(
         _dataset(examples, config),
@@ -89,9 +103,21 @@ def train(
     )
 
 
+def _next_item_probability(examples: Examples, items: int) -> npt.NDArray[np.float32]:
+    """How often each item is an example's fourth item: its chance of being an in-batch
+    negative of the item-to-item task, for the logQ correction (never 0: the log is taken)."""
+    counts = np.bincount(examples.next_items[examples.has_next], minlength=items)
+    return np.asarray((counts + 1) / (counts.sum() + items), dtype=np.float32)
+
+
 def _dataset(examples: Examples, config: TrainingConfig) -> tf.data.Dataset:
-    """Shuffled batches of {items, user}, reshuffled every epoch from the config's seed."""
-    features = {ITEMS_KEY: examples.items, USER_KEY: examples.users}
+    """Shuffled batches of {items, user, next item}, reshuffled every epoch from the seed."""
+    features = {
+        ITEMS_KEY: examples.items,
+        USER_KEY: examples.users,
+        NEXT_ITEM_KEY: examples.next_items,
+        HAS_NEXT_KEY: examples.has_next.astype(np.float32),
+    }
     return (
         tf.data.Dataset.from_tensor_slices(features)
         .shuffle(len(examples), seed=config.seed, reshuffle_each_iteration=True)

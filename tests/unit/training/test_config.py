@@ -16,6 +16,7 @@ def test_the_seed_preset_is_the_original_design():
         0.1,
         4096,
     )
+    assert (seed.epochs, seed.item_task_weight) == (8, 0.0)
 
 
 def test_presets_include_default_and_smoke():

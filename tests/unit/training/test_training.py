@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from edgerec.bundle import (
     read_manifest,
     verify_files,
 )
-from training.interactions import liked_items_by_user
+from training.datasets import detect_and_load
+from training.interactions import keep_active_users, liked_items_by_user
 
 pytestmark = pytest.mark.tensorflow
 
@@ -32,7 +34,7 @@ def test_training_lowers_the_loss(trained_books):
     losses = trained_books.trained.losses
 
     assert len(losses) == trained_books.config.epochs
-    assert losses[-1] < 0.9 * losses[0]
+    assert all(later < earlier for earlier, later in pairwise(losses))
 
 
 def test_nearest_users_of_a_triple_from_one_taste_group_mostly_belong_to_it(trained_books):
@@ -142,10 +144,46 @@ def test_cli_trains_exports_and_publishes_when_asked(small_songs, tmp_path, monk
     )  # fmt: skip
 
     out = capsys.readouterr().out.splitlines()
-    bundle = next(p for p in (tmp_path / "songs").iterdir())
+    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
     assert str(bundle) in out
     assert published == [(bundle, "bucket")]
     assert read_manifest(bundle).training["preset"] == "smoke"
+
+
+def test_cli_holds_out_newcomers_and_reports_their_evaluation_beside_the_bundle(
+    small_songs, tmp_path
+):
+    from training import cli
+
+    cli.main(
+        ["--catalog", "songs", "--data", str(small_songs), "--out", str(tmp_path),
+         "--preset", "smoke", "--epochs", "1", "--quiet"]
+    )  # fmt: skip
+
+    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
+    manifest = read_manifest(bundle)
+    evaluation = manifest.training["evaluation"]
+    report = json.loads((bundle.parent / f"{bundle.name}.evaluation.json").read_text())
+    assert evaluation["split"]["test_users"] == report["split"]["test_users"] > 0
+    assert manifest.users == evaluation["split"]["train_users"]  # newcomers are not in it
+    assert [r["name"] for r in evaluation["rows"]] == [r["name"] for r in report["rows"]]
+    assert any(r["name"].startswith("served: votes") for r in evaluation["rows"])
+    assert (bundle.parent / f"{bundle.name}.evaluation.png").is_file()
+
+
+def test_cli_without_evaluation_trains_on_every_user(small_songs, tmp_path):
+    from training import cli
+
+    cli.main(
+        ["--catalog", "songs", "--data", str(small_songs), "--out", str(tmp_path),
+         "--preset", "smoke", "--epochs", "1", "--quiet", "--no-evaluate"]
+    )  # fmt: skip
+
+    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
+    active = keep_active_users(detect_and_load(small_songs).interactions, 3)
+    assert read_manifest(bundle).users == active.users
+    assert "evaluation" not in read_manifest(bundle).training
+    assert [p for p in (tmp_path / "songs").iterdir() if not p.is_dir()] == []
 
 
 def test_cli_refuses_a_folder_without_a_dataset(tmp_path):

@@ -21,6 +21,7 @@ from edgerec.recommend import Recommendations, TopItemsReader, recommend
 from edgerec.settings import settings
 from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import LivePointer, S3BundleStore
+from edgerec.strategies import DEFAULT_STRATEGY, Strategy, strategy_named
 
 
 class BundleSource(Protocol):
@@ -179,10 +180,17 @@ def _log_refused(
 class RecommenderService:
     """What the API offers, with no HTTP: health, item search and recommendations."""
 
-    def __init__(self, catalogs: LiveCatalogs, top_items: TopItemsReader, neighbours: int) -> None:
+    def __init__(
+        self,
+        catalogs: LiveCatalogs,
+        top_items: TopItemsReader,
+        neighbours: int,
+        strategy: Strategy | None = None,
+    ) -> None:
         self.catalogs = catalogs
         self._top_items = top_items
         self._neighbours = neighbours
+        self._strategy = strategy or strategy_named(DEFAULT_STRATEGY)
 
     def health(self) -> dict[str, CatalogHealth]:
         """The served catalogs with their model version and sizes."""
@@ -203,7 +211,12 @@ class RecommenderService:
     def recommend(self, catalog: str, liked: Sequence[str], limit: int) -> Recommendations:
         """Recommendations for someone who likes `liked` (see `edgerec.recommend.recommend`)."""
         return recommend(
-            self.catalogs.get(catalog), liked, limit, self._top_items, self._neighbours
+            self.catalogs.get(catalog),
+            liked,
+            limit,
+            self._top_items,
+            self._neighbours,
+            self._strategy,
         )
 
     def explain(self, answer: Recommendations, liked: Sequence[str]) -> list[str | None]:
@@ -235,4 +248,5 @@ def recommender_service() -> RecommenderService:
         ),
         top_items=DynamoDbTopItems(config.top_items_table),
         neighbours=config.neighbours,
+        strategy=strategy_named(config.strategy),
     )

@@ -8,6 +8,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from edgerec.strategies import DEFAULT_STRATEGY, strategy_named
+
+# Nearest users blended per answer: the most one DynamoDB BatchGetItem reads, and the best of
+# those the evaluation tried (20, 50, 100) on Book-Crossing, where few users share any item.
+DEFAULT_NEIGHBOURS = 100
+
+# /tmp is the only writable folder on Lambda; the function owns its execution environment.
+DEFAULT_CACHE_DIR = "/tmp/edgerec-bundles"  # nosec B108
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -23,13 +32,15 @@ class Settings:
     neighbours: int  # how many nearest users' lists are blended into one answer
     # How often a warm process re-reads the live pointers, to pick up a newly published version.
     live_refresh_seconds: float = 60.0
+    # How nearest users' lists become one answer (edgerec.strategies): the evaluation's best.
+    strategy: str = DEFAULT_STRATEGY
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Parse settings from `env` (default: os.environ); raises ValueError naming the bad one."""
         env = os.environ if env is None else env
         try:
-            neighbours = int(env.get("NEIGHBOURS", "20"))
+            neighbours = int(env.get("NEIGHBOURS", str(DEFAULT_NEIGHBOURS)))
         except ValueError as e:
             raise ValueError(f"NEIGHBOURS must be a whole number, not {env['NEIGHBOURS']!r}") from e
         if not 1 <= neighbours <= 100:  # one BatchGetItem reads at most 100 keys
@@ -42,12 +53,18 @@ class Settings:
             ) from e
         if not 0 <= refresh <= 86400:
             raise ValueError(f"LIVE_REFRESH_SECONDS must be between 0 and 86400, not {refresh}")
+        strategy = env.get("STRATEGY", "").strip() or DEFAULT_STRATEGY
+        try:
+            strategy_named(strategy)
+        except ValueError as e:
+            raise ValueError(f"STRATEGY: {e}") from None
         return cls(
             model_bucket=_required(env, "MODEL_BUCKET"),
             top_items_table=_required(env, "TOP_ITEMS_TABLE"),
-            cache_dir=Path(env.get("BUNDLE_CACHE_DIR", "/tmp/edgerec-bundles")),
+            cache_dir=Path(env.get("BUNDLE_CACHE_DIR", DEFAULT_CACHE_DIR)),
             neighbours=neighbours,
             live_refresh_seconds=refresh,
+            strategy=strategy,
         )
 
 
@@ -79,3 +96,11 @@ def metrics_namespace(env: Mapping[str, str] | None = None) -> str:
     """POWERTOOLS_METRICS_NAMESPACE, or "EdgeRecommender" when it is unset."""
     env = os.environ if env is None else env
     return env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or DEFAULT_METRICS_NAMESPACE
+
+
+def cors_allowed_origin(env: Mapping[str, str] | None = None) -> str:
+    """CORS_ALLOWED_ORIGIN: the one web origin whose pages may call the API, or "*" (any page)
+    when it is unset, as locally. Read apart from Settings: the API reads it when its module
+    loads, before (and without) the bucket and table."""
+    env = os.environ if env is None else env
+    return env.get("CORS_ALLOWED_ORIGIN", "").strip() or "*"
