@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
+CHECKS_VENV := .venv-checks
 # The web page's browser tests drive Debian's chromium (a browser Playwright downloads cannot
 # run here); apt needs root.
 CHROMIUM ?= /usr/bin/chromium
@@ -27,14 +28,17 @@ REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 	requirements/training-nodeps.txt requirements/dev.txt
 
 .PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
-	test-sam
-.PHONY: train fetch
+	test-sam security fuzz
+.PHONY: train fetch bench evaluate
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
-	@echo "make test   lint, type-check, validate the template, run every test"
+	@echo "make test   lint, type-check, validate the template, security scans, run every test"
+	@echo "make fuzz   fuzz the local API with thousands of generated cases (about 2 minutes)"
+	@echo "make bench  serving speed against the TensorFlow way: tables + .bench/serving.json"
 	@echo "make demo DATA=<dir>   serve the real datasets in <dir>'s sub-folders instead"
 	@echo "make train CATALOG=<name> DATA=<dataset folder> [PRESET=..] [MIN_WEIGHT=..]"
+	@echo "make evaluate CATALOG=<name> DATA=<dataset folder>   baselines, seed and served"
 	@echo "make fetch DATASET=book-crossing|lastfm-2k DATA=<dir>   download to <dir>/<dataset>"
 	@echo "make sam-local   build the function image, serve it with sam local start-api on :3000"
 	@echo "make test-sam    end-to-end tests against sam local (needs Docker)"
@@ -54,6 +58,11 @@ $(SAM_VENV)/.installed: requirements/sam.txt
 	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
 	touch $@
 
+$(CHECKS_VENV)/.installed: requirements/checks.txt
+	$(PYTHON) -m venv $(CHECKS_VENV)
+	$(CHECKS_VENV)/bin/pip install --quiet -r requirements/checks.txt
+	touch $@
+
 venv: $(VENV)/.installed
 
 demo: venv
@@ -67,6 +76,15 @@ train: venv
 	$(PY) -m training.cli --catalog $(CATALOG) --data $(DATA) --out $(OUT) \
 		$(if $(PRESET),--preset $(PRESET)) $(if $(MIN_WEIGHT),--min-weight $(MIN_WEIGHT))
 
+# The evaluation (README, "Evaluation"): the report goes to $(EVAL_OUT)/<catalog>-evaluation.*
+EVAL_OUT ?= .demo/evaluation
+evaluate: venv
+	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make evaluate CATALOG=<name>" \
+		"DATA=<dataset folder> [PRESET=<preset>] [MIN_WEIGHT=<w>] [EVAL_OUT=$(EVAL_OUT)]" >&2; \
+		exit 2; }
+	$(PY) -m training.evaluate --catalog $(CATALOG) --data $(DATA) --out $(EVAL_OUT) \
+		$(if $(PRESET),--preset $(PRESET)) $(if $(MIN_WEIGHT),--min-weight $(MIN_WEIGHT))
+
 fetch: venv
 	@test -n "$(DATASET)" -a -n "$(DATA)" || { echo "usage: make fetch" \
 		"DATASET=book-crossing|lastfm-2k DATA=<dir, outside the repository>" >&2; exit 2; }
@@ -77,17 +95,35 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy layers/core/python functions/api training local tests
+	$(VENV)/bin/mypy layers/core/python functions/api training local tests benchmarks
 
 validate: $(SAM_VENV)/.installed
 	$(SAM) validate --lint --region us-east-1
+
+# checkov on the template and the image (skipped checks are justified where they are skipped),
+# offline; bandit on the code that ships or runs the stack (settings in pyproject.toml).
+security: $(CHECKS_VENV)/.installed
+	$(CHECKS_VENV)/bin/checkov --quiet --compact --skip-download \
+		--framework cloudformation dockerfile -f template.yaml -f functions/api/Dockerfile
+	$(CHECKS_VENV)/bin/bandit --quiet -c pyproject.toml -r layers functions training local
 
 $(CHROMIUM):
 	$(SUDO) apt-get install -y --no-install-recommends chromium \
 		|| ($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-test: venv lint typecheck validate $(CHROMIUM)
+test: venv lint typecheck validate security $(CHROMIUM)
 	$(PY) -m pytest
+
+# The fuzzing tests of `make test`, with 20 times the generated cases and a fresh seed.
+fuzz: venv
+	FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/integration/test_fuzzing.py
+
+# Serving speed against the TensorFlow way (README, "Performance"): cold start, latency and
+# memory at 10k, 100k and 1M users and on each real dataset in BENCH_DATA. No Docker needed
+# (the image's size is read from Docker only when it is there). Bundles are kept in .bench/.
+BENCH_DATA ?= ../shared/datasets
+bench: venv
+	$(PY) -m benchmarks.serving --data $(BENCH_DATA)
 
 # Wheels for the image, downloaded on the host: `docker build` steps get no network here, and
 # nothing a build runs should reach one. Amazon Linux 2023 (the 3.13 image) has glibc 2.34.

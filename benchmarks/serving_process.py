@@ -1,0 +1,217 @@
+"""One fresh process of the API function, as Lambda starts it: a cold start, then warm requests.
+
+`benchmarks.serving` starts it pinned to one core, with an empty bundle cache and the local
+stack's environment (AWS_ENDPOINT_URL, MODEL_BUCKET, TOP_ITEMS_TABLE, BUNDLE_CACHE_DIR):
+
+1. cold start: import the API function, load the live bundle from S3 (download, checksums,
+   parse) and answer the first request through `app.handler`; timed from the moment the
+   parent started this process (`--started`, the parent's `time.time()`), so interpreter
+   start-up counts;
+2. with `--warm`: the handler stream of the plan through `app.handler` (the first request
+   of each triple reads its lists from DynamoDB on the moto server, the later ones find them
+   in the function's LRU; each request's latency is kept with whether it read DynamoDB),
+   retrieval alone (embed three items, nearest users, top-k) on every triple of the plan,
+   the same with the int8 compact index, and the bare scan.
+
+It writes one JSON object to `--result`. It imports only the standard library before the
+function, so the cold start is the function's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class BenchContext:
+    """The Lambda context attributes the handler and Powertools read."""
+
+    function_name: str = "ApiFunction"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 1024
+    aws_request_id: str = "benchmark"
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
+    log_group_name: str = "/aws/lambda/ApiFunction"
+    log_stream_name: str = "benchmark"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Lambda's time left; the benchmark never runs out."""
+        return 10_000
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _time_dynamodb_reads() -> list[float]:
+    """Seconds each later BatchGetItem takes, from request to parsed answer (botocore's own
+    before-call and after-call events on the function's DynamoDB client)."""
+    from edgerec.stores.clients import dynamodb_client
+
+    spent: list[float] = []
+    began: list[float] = []
+    events = dynamodb_client().meta.events
+    events.register("before-call.dynamodb.BatchGetItem", lambda **_: began.append(time.time()))
+    events.register(
+        "after-call.dynamodb.BatchGetItem", lambda **_: spent.append(time.time() - began[-1])
+    )
+    return spent
+
+
+def _answered(response: dict[str, Any]) -> bool:
+    return int(response.get("statusCode", 0)) == 200
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the phases the arguments ask for and write the result JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--started", type=float, required=True, help="parent's time.time()")
+    parser.add_argument("--cold-event", type=Path, required=True)
+    parser.add_argument("--plan", type=Path, help="the warm plan (needed with --warm)")
+    parser.add_argument("--result", type=Path, required=True)
+    parser.add_argument("--warm", action="store_true")
+    args = parser.parse_args(argv)
+    began = time.time()
+    cold_event = json.loads(args.cold_event.read_text(encoding="utf-8"))
+
+    import app  # the function's module, as Lambda imports it
+    from edgerec.service import recommender_service
+
+    imported = time.time()
+    service = recommender_service()  # settings and boto3 clients
+    wired = time.time()
+    catalogs = service.catalogs.all()  # live pointer, download, checksums, parse, catalog
+    loaded = time.time()
+    waiting = _time_dynamodb_reads()
+    response = app.handler(cold_event, BenchContext())
+    answered = time.time()
+    if not _answered(response):
+        raise SystemExit(f"the first request failed: {response.get('body')}")
+    result: dict[str, Any] = {
+        "cold_seconds": answered - args.started,
+        "phases": {
+            "interpreter": began - args.started,
+            "import": imported - began,
+            "clients": wired - imported,
+            "bundle": loaded - wired,
+            "first_request": answered - loaded,
+        },
+        # Of the first request: waiting for DynamoDB's BatchGetItem (the moto server's, here).
+        "first_request_dynamodb": sum(waiting),
+        "cold_peak_rss_mb": peak_rss_mb(),
+        "catalogs": sorted(catalogs),
+    }
+    if args.warm:
+        if args.plan is None:
+            raise SystemExit("--warm needs --plan")
+        result.update(warm(json.loads(args.plan.read_text(encoding="utf-8")), app.handler))
+    args.result.write_text(json.dumps(result), encoding="utf-8")
+
+
+def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
+    """The warm measurements (see the module docstring); every latency list in seconds."""
+    import numpy as np
+
+    from edgerec.compact_index import Int8UserIndex
+    from edgerec.retrieval import embed_query, nearest_users
+    from edgerec.service import recommender_service
+    from edgerec.stores.clients import dynamodb_client
+
+    reads = [0]
+
+    def count_read(**_: Any) -> None:
+        reads[0] += 1
+
+    dynamodb_client().meta.events.register("before-call.dynamodb.BatchGetItem", count_read)
+    events = plan["handler_events"]
+    stream = plan["handler_stream"]
+    context = BenchContext()
+
+    latencies: list[float] = []
+    read_dynamodb: list[bool] = []
+    failed = degraded = 0
+    started = time.perf_counter()
+    for index in stream:
+        before = reads[0]
+        t = time.perf_counter()
+        response = handler(events[index], context)
+        latencies.append(time.perf_counter() - t)
+        read_dynamodb.append(reads[0] > before)
+        if not _answered(response):
+            failed += 1
+        elif json.loads(response["body"]).get("degraded"):
+            degraded += 1
+    handler_figures = {
+        "seconds": latencies,
+        "read_dynamodb": read_dynamodb,
+        "wall_seconds": time.perf_counter() - started,
+        "failed": failed,
+        "degraded": degraded,
+        "dynamodb_reads": reads[0],
+    }
+    function_peak = peak_rss_mb()  # the function itself: nothing below is part of it
+
+    service = recommender_service()
+    catalog = service.catalogs.get(plan["catalog"])
+    bundle = catalog.bundle
+    index = catalog.item_index
+    k = int(plan["neighbours"])
+    triples = plan["triples"]
+
+    def retrieve(nearest: Any) -> tuple[list[float], float, list[list[int]]]:
+        latencies: list[float] = []
+        found: list[list[int]] = []
+        started = time.perf_counter()
+        for triple in triples:
+            t = time.perf_counter()
+            query = embed_query(bundle.item_embeddings, [index[i] for i in triple])
+            rows, _ = nearest(query)
+            latencies.append(time.perf_counter() - t)
+            found.append(rows.tolist())
+        return latencies, time.perf_counter() - started, found
+
+    exact, exact_wall, exact_rows = retrieve(lambda q: nearest_users(bundle.user_embeddings, q, k))
+    built = time.perf_counter()
+    compact = Int8UserIndex.from_embeddings(bundle.user_embeddings)
+    build_seconds = time.perf_counter() - built
+    approximate, approximate_wall, approximate_rows = retrieve(
+        lambda q: compact.nearest_users(q, k)
+    )
+
+    query = embed_query(bundle.item_embeddings, [index[i] for i in triples[0]])
+    scans: list[float] = []
+    for _ in range(min(len(triples), 200)):
+        t = time.perf_counter()
+        bundle.user_embeddings @ query
+        scans.append(time.perf_counter() - t)
+
+    return {
+        "handler": handler_figures,
+        "function_peak_rss_mb": function_peak,
+        "retrieval": {"seconds": exact, "wall_seconds": exact_wall},
+        "compact": {
+            "seconds": approximate,
+            "wall_seconds": approximate_wall,
+            "build_seconds": build_seconds,
+            "nbytes": compact.nbytes,
+            "float32_nbytes": int(bundle.user_embeddings.nbytes),
+            "top10": [r[:10] for r in approximate_rows],
+        },
+        "exact_top10": [r[:10] for r in exact_rows],
+        "scan_seconds": scans,
+        "user_matrix_bytes": int(bundle.user_embeddings.nbytes),
+        "users": int(bundle.user_embeddings.shape[0]),
+        "items": int(bundle.item_embeddings.shape[0]),
+        "numpy": np.__version__,
+    }
+
+
+if __name__ == "__main__":
+    main()
