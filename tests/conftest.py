@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,16 @@ from local.resources import create_stack_resources
 from tests.local_api import LocalApi
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def tensorflow() -> Any:
+    """TensorFlow, imported once per test session (its import dominates on two cores)."""
+    import tensorflow as tf
+
+    import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+
+    return tf
 
 
 @pytest.fixture(scope="session")

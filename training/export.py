@@ -10,15 +10,12 @@ from typing import Any
 
 import numpy as np
 import tensorflow as tf
-import tensorflow_recommenders as tfrs
 
 from edgerec.bundle import SAVED_MODEL, TOP_ITEMS, new_model_version, write_bundle
 from training.config import TrainingConfig
-from training.examples import ITEMS_PER_QUERY
+from training.index_export import save_brute_force_index
 from training.interactions import Interactions, liked_items_by_user
 from training.train import TrainedModel
-
-_INDEX_BATCH = 8192  # users per batch when filling the index from a dataset
 
 
 def export_bundle(
@@ -103,15 +100,13 @@ def save_index(trained: TrainedModel, interactions: Interactions, path: Path, *,
     Loaded with `tf.saved_model.load`, it maps int32 item rows of shape (batch, 3) to
     (scores, user ids) of the `k` nearest users (fewer if there are fewer users).
     """
-    index = tfrs.layers.factorized_top_k.BruteForce(
-        query_model=trained.model.query_tower, k=min(k, interactions.users)
+    save_brute_force_index(
+        trained.item_embeddings(),
+        trained.user_embeddings(),
+        interactions.user_ids.tolist(),
+        path,
+        k=k,
     )
-    users = tf.data.Dataset.from_tensor_slices(
-        (tf.constant(interactions.user_ids.tolist()), trained.user_embeddings())
-    ).batch(_INDEX_BATCH)
-    index.index_from_dataset(users)
-    index(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))  # traces the call that is saved
-    tf.saved_model.save(index, str(path))
 
 
 def write_top_items(interactions: Interactions, path: Path, *, top: int) -> int:

@@ -1,6 +1,6 @@
 """A TFRS BruteForce index built from given embedding tables, saved as training exports it.
 
-`training.export.save_index` builds the index from a trained model. Benchmarks (and anyone
+`training.export.save_index` saves a trained model's index with it. Benchmarks (and anyone
 with embeddings but no model, such as a synthetic 1M-user bundle) build the same SavedModel
 here from numpy tables: the same query tower class (the mean of three item rows), the same
 `BruteForce` layer, the same traced call and `tf.saved_model.save`.
@@ -19,7 +19,7 @@ import tensorflow_recommenders as tfrs
 from training.examples import ITEMS_PER_QUERY
 from training.model import ItemTripleTower
 
-_INDEX_BATCH = 8192  # users per batch when filling the index, as training.export does
+_INDEX_BATCH = 8192  # users per batch when filling the index
 
 
 def save_brute_force_index(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,11 @@ class TrainedModel:
 
 
 def train(
-    interactions: Interactions, config: TrainingConfig, *, progress: bool = True
+    interactions: Interactions,
+    config: TrainingConfig,
+    *,
+    progress: bool = True,
+    callbacks: Sequence[tf.keras.callbacks.Callback] = (),
 ) -> TrainedModel:
     """Train a model on `interactions`.
 
@@ -59,6 +64,7 @@ def train(
             examples (filter them first with `keep_active_users`).
         config: sizes, optimiser, epochs and seed.
         progress: show Keras's progress bar on the console.
+        callbacks: Keras callbacks for `fit` (`make bench-train` evaluates after each epoch).
 
     Returns:
         The trained model, its per-epoch losses and timings.
@@ -85,21 +91,42 @@ def train(
         item_task_weight=config.item_task_weight,
         item_probability=_next_item_probability(examples, interactions.num_items),
     )
-    model.compile(optimizer=_optimizer(config))
+    return fit(
+        model,
+        examples,
+        config,
+        sampling_seconds=sampled - started,
+        progress=progress,
+        callbacks=callbacks,
+    )
+
+
+def fit(
+    model: TwoTowerModel,
+    examples: Examples,
+    config: TrainingConfig,
+    *,
+    sampling_seconds: float,
+    progress: bool = True,
+    callbacks: Sequence[tf.keras.callbacks.Callback] = (),
+) -> TrainedModel:
+    """Compile `model` with the config's optimiser and fit it on `examples` for its epochs."""
+    started = time.perf_counter()
+    model.compile(optimizer=optimizer(config))
     history = model.fit(
-        _dataset(examples, config),
+        example_dataset(examples, config),
         epochs=config.epochs,
         # A live bar on a terminal; one line per epoch in logs and pipes.
         verbose=(1 if sys.stdout.isatty() else 2) if progress else 0,
+        callbacks=list(callbacks),
     )
-    finished = time.perf_counter()
     return TrainedModel(
         model=model,
         config=config,
         examples=len(examples),
         losses=tuple(float(x) for x in history.history[LOSS_PER_EXAMPLE]),
-        sampling_seconds=sampled - started,
-        training_seconds=finished - sampled,
+        sampling_seconds=sampling_seconds,
+        training_seconds=time.perf_counter() - started,
     )
 
 
@@ -110,7 +137,7 @@ def _next_item_probability(examples: Examples, items: int) -> npt.NDArray[np.flo
     return np.asarray((counts + 1) / (counts.sum() + items), dtype=np.float32)
 
 
-def _dataset(examples: Examples, config: TrainingConfig) -> tf.data.Dataset:
+def example_dataset(examples: Examples, config: TrainingConfig) -> tf.data.Dataset:
     """Shuffled batches of {items, user, next item}, reshuffled every epoch from the seed."""
     features = {
         ITEMS_KEY: examples.items,
@@ -126,7 +153,8 @@ def _dataset(examples: Examples, config: TrainingConfig) -> tf.data.Dataset:
     )
 
 
-def _optimizer(config: TrainingConfig) -> tf.keras.optimizers.Optimizer:
+def optimizer(config: TrainingConfig) -> tf.keras.optimizers.Optimizer:
+    """The optimiser the config names, at its learning rate."""
     if config.optimizer == "adagrad":
         return tf.keras.optimizers.Adagrad(learning_rate=config.learning_rate)
     return tf.keras.optimizers.Adam(learning_rate=config.learning_rate)

@@ -44,16 +44,6 @@ def small_songs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tensorflow() -> Any:
-    """TensorFlow, imported once per test session (its import dominates on two cores)."""
-    import tensorflow as tf
-
-    import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-
-    return tf
-
-
-@pytest.fixture(scope="session")
 def trained_books(
     small_books: Path, tensorflow: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> TrainedBooks:
