@@ -29,13 +29,14 @@ REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 
 .PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
 	test-sam security fuzz
-.PHONY: train fetch bench evaluate
+.PHONY: train fetch bench bench-train evaluate
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
 	@echo "make test   lint, type-check, validate the template, security scans, run every test"
 	@echo "make fuzz   fuzz the local API with thousands of generated cases (about 2 minutes)"
 	@echo "make bench  serving speed against the TensorFlow way: tables + .bench/serving.json"
+	@echo "make bench-train   our training pipeline against the seed's: .bench/training.json"
 	@echo "make demo DATA=<dir>   serve the real datasets in <dir>'s sub-folders instead"
 	@echo "make train CATALOG=<name> DATA=<dataset folder> [PRESET=..] [MIN_WEIGHT=..]"
 	@echo "make evaluate CATALOG=<name> DATA=<dataset folder>   baselines, seed and served"
@@ -124,6 +125,13 @@ fuzz: venv
 BENCH_DATA ?= ../shared/datasets
 bench: venv
 	$(PY) -m benchmarks.serving --data $(BENCH_DATA)
+	@# The full-size load test (README, "When things fail"): clean, then DynamoDB and S3 gone.
+	$(PY) -m benchmarks.load_stack --requests 20000 --clients 32 --json .bench/load.json
+
+# Training speed (README, "Training speed"): the seed's pipeline and ours on each real dataset
+# in BENCH_DATA, timed in the same run.
+bench-train: venv
+	$(PY) -m benchmarks.training_speed --data $(BENCH_DATA)
 
 # Wheels for the image, downloaded on the host: `docker build` steps get no network here, and
 # nothing a build runs should reach one. Amazon Linux 2023 (the 3.13 image) has glibc 2.34.
