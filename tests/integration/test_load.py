@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from benchmarks.load import catalog_sample, plan_requests, run_load
-from benchmarks.load_stack import clean_and_faulty_runs, load_stack
+from benchmarks.load_stack import clean_run, faulty_run, load_stack
 from tests.local_api import LocalApi
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,8 +19,10 @@ REQUESTS, CLIENTS = 1_000, 32
 def test_mixed_load_gets_no_errors_and_a_dependency_outage_only_degrades_answers(
     published_books, tmp_path
 ):
-    with load_stack(published_books, tmp_path) as stack:
-        clean, faulty = clean_and_faulty_runs(stack, REQUESTS, CLIENTS)
+    with load_stack(published_books, tmp_path / "clean") as stack:
+        clean = clean_run(stack, REQUESTS, CLIENTS)
+    with load_stack(published_books, tmp_path / "faulty") as stack:
+        faulty = faulty_run(stack, REQUESTS, CLIENTS)
         ids, _ = catalog_sample(stack.url, "books")
         after = LocalApi(stack.url).post_json(
             "/catalogs/books/recommendations", {"items": ids[:3], "limit": 5}
