@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -95,7 +96,22 @@ def test_rows_are_keyed_by_catalog_version_and_user():
     )["Item"]
 
     assert item["user_key"]["S"] == "books#v1#u0"
-    assert [v["S"] for v in item["items"]["L"]] == ["b0", "b1"]
+    assert json.loads(item["items"]["S"]) == ["b0", "b1"]
+
+
+def test_lists_written_in_the_earlier_typed_list_form_are_still_read():
+    boto3.client("dynamodb").put_item(
+        TableName=TABLE,
+        Item={
+            "user_key": {"S": user_key("books", "old", "u1")},
+            "items": {"L": [{"S": "b1"}, {"S": "b2"}]},
+            "weights": {"L": [{"N": "3.5"}, {"N": "1"}]},
+        },
+    )
+
+    assert DynamoDbTopItems(TABLE).read_top_items("books", "old", ["u1"]) == {
+        "u1": TopItems(("b1", "b2"), (3.5, 1.0))
+    }
 
 
 def test_users_without_a_list_are_left_out_and_other_versions_are_not_read():

@@ -6,7 +6,15 @@ import boto3
 import numpy as np
 import pytest
 
-from edgerec.bundle import ITEM_EMBEDDINGS, MANIFEST, SERVING_FILES, TOP_ITEMS, read_bundle
+from edgerec.bundle import (
+    ITEM_EMBEDDINGS,
+    MANIFEST,
+    SERVING_FILES,
+    TOP_ITEMS,
+    file_sha256,
+    read_bundle,
+    read_manifest,
+)
 from edgerec.errors import BundleError, StoreUnavailableError
 from edgerec.stores.s3_bundles import S3BundleStore, bundle_key
 from tests.unit.edgerec.bundle_factory import VERSION, write_synthetic_bundle
@@ -71,7 +79,14 @@ def test_a_file_that_fails_its_checksum_is_refused_and_never_kept(store, bundle_
     with pytest.raises(BundleError, match="corrupt"):
         store.download_bundle("books", VERSION, cache)
 
-    assert sorted(p.name for p in (cache / "books" / VERSION).iterdir()) == [MANIFEST]
+    # The other files, downloaded at the same time, are kept only because they are intact.
+    folder = cache / "books" / VERSION
+    kept = {p.name for p in folder.iterdir()}
+    assert ITEM_EMBEDDINGS not in kept
+    assert not any(name.startswith(".") for name in kept)  # no temporary file left behind
+    manifest = read_manifest(folder)
+    for name in kept - {MANIFEST}:
+        assert file_sha256(folder / name) == manifest.files[name].sha256
 
 
 def test_a_complete_cached_copy_is_reused_without_s3(store, bundle_dir, tmp_path):

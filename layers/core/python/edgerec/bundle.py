@@ -226,10 +226,16 @@ def verify_files(directory: Path, manifest: Manifest, names: Iterable[str]) -> N
             )
 
 
-def read_bundle(directory: Path) -> Bundle:
-    """Load the serving part of a bundle folder after verifying its checksums."""
+def read_bundle(directory: Path, *, verified: bool = False) -> Bundle:
+    """Load the serving part of a bundle folder after verifying its checksums.
+
+    `verified=True` skips the checksums, for a caller that has just verified these very
+    files (a download hashes each file as it streams in): hashing tens of MB twice would
+    lengthen every cold start.
+    """
     manifest = read_manifest(directory)
-    verify_files(directory, manifest, SERVING_FILES)
+    if not verified:
+        verify_files(directory, manifest, SERVING_FILES)
     item_embeddings = np.load(directory / ITEM_EMBEDDINGS, allow_pickle=False)
     user_embeddings = np.load(directory / USER_EMBEDDINGS, allow_pickle=False)
     table = json.loads((directory / ITEMS).read_text(encoding="utf-8"))

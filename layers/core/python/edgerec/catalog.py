@@ -5,6 +5,9 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Set
+from functools import cached_property
+
+import numpy as np
 
 from edgerec.bundle import Bundle, CatalogItem
 
@@ -32,10 +35,17 @@ class Catalog:
         self.name = bundle.manifest.catalog
         self.model_version = bundle.manifest.model_version
         items = bundle.items
-        # Most popular first; equal popularity keeps the bundle's order.
+        # Most popular first; equal popularity keeps the bundle's order (a stable sort).
+        popularity = np.fromiter((item.popularity for item in items), np.int64, len(items))
         self.popularity_order: tuple[int, ...] = tuple(
-            sorted(range(len(items)), key=lambda row: -items[row].popularity)
+            np.argsort(-popularity, kind="stable").tolist()
         )
+
+    @cached_property
+    def _search_index(self) -> tuple[str, list[int]]:
+        """The joined search text and each record's start offset, built on the first search:
+        a function that only recommends never pays for it at cold start."""
+        items = self.bundle.items
         starts: list[int] = []
         parts: list[str] = []
         offset = 0
@@ -47,8 +57,15 @@ class Catalog:
             starts.append(offset)
             parts.append(record)
             offset += len(record)
-        self._search_text = "".join(parts)
-        self._record_starts = starts
+        return "".join(parts), starts
+
+    @property
+    def _search_text(self) -> str:
+        return self._search_index[0]
+
+    @property
+    def _record_starts(self) -> list[int]:
+        return self._search_index[1]
 
     @property
     def items(self) -> tuple[CatalogItem, ...]:

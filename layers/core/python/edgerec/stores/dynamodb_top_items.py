@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import threading
@@ -261,11 +262,21 @@ class DynamoDbTopItems:
 
 
 def _top_items_from_row(row: Mapping[str, Any]) -> TopItems:
-    items = tuple(str(v["S"]) for v in row.get("items", {}).get("L", []))
-    weights = tuple(float(v["N"]) for v in row.get("weights", {}).get("L", []))
+    """A stored list: two JSON arrays in string attributes (one typed value each, so DynamoDB,
+    botocore and moto parse 2 values per user rather than 2 per item); lists written before
+    as typed `L` lists are read too, so older versions stay servable after a rollback."""
+    items = tuple(str(v) for v in _array(row.get("items", {}), "S"))
+    weights = tuple(float(v) for v in _array(row.get("weights", {}), "N"))
     if len(weights) != len(items):
         weights = weights[: len(items)] + (0.0,) * (len(items) - len(weights))
     return TopItems(items, weights)
+
+
+def _array(attribute: Mapping[str, Any], legacy_type: str) -> list[Any]:
+    if "S" in attribute:
+        values = json.loads(attribute["S"])
+        return values if isinstance(values, list) else []
+    return [v[legacy_type] for v in attribute.get("L", [])]
 
 
 def _row_item(catalog: str, model_version: str, row: UserTopItems) -> dict[str, Any]:
@@ -277,6 +288,6 @@ def _row_item(catalog: str, model_version: str, row: UserTopItems) -> dict[str, 
         raise ValueError(f"user {row.user!r} has a weight that is not a finite number")
     return {
         "user_key": {"S": user_key(catalog, model_version, row.user)},
-        "items": {"L": [{"S": item} for item in row.items]},
-        "weights": {"L": [{"N": repr(float(w))} for w in row.weights]},
+        "items": {"S": json.dumps(list(row.items), separators=(",", ":"))},
+        "weights": {"S": json.dumps([float(w) for w in row.weights], separators=(",", ":"))},
     }
