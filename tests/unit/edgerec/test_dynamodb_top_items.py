@@ -281,3 +281,15 @@ def test_the_cache_keeps_only_the_most_recently_used_lists():
     store.read_top_items("books", "v1", ["u2", "u1", "u0"])
 
     assert [r[TABLE]["Keys"] for r in client.requests][-1] == [{"user_key": {"S": "books#v1#u0"}}]
+
+
+def test_a_user_without_a_list_is_remembered_and_not_asked_for_again():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(1))
+    client = ScriptedDynamoDb(boto3.client("dynamodb"))
+    store = store_over(client)
+
+    first = store.read_top_items("books", "v1", ["u0", "ghost"])
+    second = store.read_top_items("books", "v1", ["ghost", "u0"])
+
+    assert set(first) == set(second) == {"u0"}
+    assert len(client.requests) == 1

@@ -103,3 +103,15 @@ def test_each_items_nearest_users_of_one_item_are_its_own_ranking(rng):
 def test_nearest_users_of_no_items_are_refused(rng):
     with pytest.raises(ValueError, match="at least one"):
         nearest_users_of_each(np.ones((3, 2), np.float32), np.ones((2, 2), np.float32), [], 2)
+
+
+def test_the_users_nearest_each_item_are_found_in_every_block_of_a_long_matrix():
+    rng = np.random.default_rng(4)
+    users = rng.standard_normal((3000, 8)).astype(np.float32)
+    items = rng.standard_normal((5, 8)).astype(np.float32)
+    rankings = [nearest_users(users, items[row], 50)[0] for row in (0, 3)]
+    in_turn = [int(user) for pair in zip(*rankings, strict=True) for user in pair]
+
+    found = nearest_users_of_each(users, items, [0, 3], 50)
+
+    assert found.tolist() == list(dict.fromkeys(in_turn))[:50]

@@ -185,3 +185,27 @@ def test_a_corrupt_cached_copy_is_not_served_as_a_fallback(store, bundle_dir, tm
 
 def test_an_empty_cache_has_no_fallback(store, tmp_path):
     assert store.cached_bundles(tmp_path / "never-used") == {}
+
+
+class OneKeyPages:
+    """The moto client, answering ListObjectsV2 one key per page."""
+
+    def __init__(self, real: object) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+    def list_objects_v2(self, **request: object) -> object:
+        return self.real.list_objects_v2(**request, MaxKeys=1)  # type: ignore[attr-defined]
+
+
+def test_catalogs_and_versions_on_many_pages_are_all_found(tmp_path):
+    store = S3BundleStore(BUCKET, client=OneKeyPages(boto3.client("s3")))
+    for catalog, version in [("books", "v1"), ("books", "v2"), ("songs", "v3")]:
+        write_synthetic_bundle(tmp_path / version, catalog=catalog, model_version=version)
+        store.upload_bundle(tmp_path / version)
+        store.write_live_pointer(catalog, version)
+
+    assert store.live_catalogs() == ["books", "songs"]
+    assert store.published_versions("books") == ["v1", "v2"]

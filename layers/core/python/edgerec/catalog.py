@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from functools import cached_property
 
 import numpy as np
@@ -34,9 +34,8 @@ class Catalog:
         self.bundle = bundle
         self.name = bundle.manifest.catalog
         self.model_version = bundle.manifest.model_version
-        items = bundle.items
         # Most popular first; equal popularity keeps the bundle's order (a stable sort).
-        popularity = np.fromiter((item.popularity for item in items), np.int64, len(items))
+        popularity = bundle.item_popularity
         self.popularity_order: tuple[int, ...] = tuple(
             np.argsort(-popularity, kind="stable").tolist()
         )
@@ -50,9 +49,10 @@ class Catalog:
         parts: list[str] = []
         offset = 0
         for row in self.popularity_order:
+            item = items[row]
             record = (
-                f"{_RECORD_START}{normalise_text(items[row].title)}"
-                f"{_FIELD_SEPARATOR}{normalise_text(items[row].creator)}"
+                f"{_RECORD_START}{normalise_text(item.title)}"
+                f"{_FIELD_SEPARATOR}{normalise_text(item.creator)}"
             )
             starts.append(offset)
             parts.append(record)
@@ -68,7 +68,7 @@ class Catalog:
         return self._search_index[1]
 
     @property
-    def items(self) -> tuple[CatalogItem, ...]:
+    def items(self) -> Sequence[CatalogItem]:
         """Every item, in bundle (embedding row) order."""
         return self.bundle.items
 

@@ -181,7 +181,7 @@ def recommend(
         similarities = bundle.user_embeddings[user_rows] @ query
     else:
         user_rows, similarities = nearest_users(bundle.user_embeddings, query, neighbours)
-    user_ids = [bundle.user_ids[row] for row in user_rows]
+    user_ids = [bundle.user_ids[row] for row in user_rows.tolist()]
     try:
         lists = reader.read_top_items(catalog.name, catalog.model_version, user_ids)
     except StoreUnavailableError:

@@ -136,10 +136,10 @@ class DynamoDbTopItems:
         if not wanted:
             return {}
         prefix = user_key(catalog, model_version, "")
-        found = self._cached(prefix, wanted)
-        missing = [u for u in wanted if u not in found]
+        known = self._cached(prefix, wanted)
+        missing = [u for u in wanted if u not in known]
         if not missing:
-            return found
+            return _present(known)
         if not self._breaker.allows():
             raise StoreUnavailableError("DynamoDB failed repeatedly; not asked for a while")
         try:
@@ -148,8 +148,11 @@ class DynamoDbTopItems:
             self._breaker.failed()
             raise
         self._breaker.succeeded()
-        self._remember(prefix, read)
-        return {**found, **read}
+        # Every key was processed, so a user not read has no list of this version, and never
+        # will (a version's lists are all written before it goes live): remembered too, or
+        # each request that finds that user would ask DynamoDB again.
+        self._remember(prefix, {user: read.get(user, _NO_LIST) for user in missing})
+        return _present({**known, **read})
 
     def _cached(self, prefix: str, users: Sequence[str]) -> dict[str, TopItems]:
         with self._cache_lock:
@@ -259,6 +262,15 @@ class DynamoDbTopItems:
     def _wait(self, attempt: int, backoff: Backoff) -> None:
         if attempt < backoff.attempts:
             self._sleep(backoff.delay(attempt))
+
+
+# Remembered for a user the table has no list for; never returned.
+_NO_LIST = TopItems((), ())
+
+
+def _present(lists: Mapping[str, TopItems]) -> dict[str, TopItems]:
+    """`lists` without the users remembered as having none."""
+    return {user: top for user, top in lists.items() if top is not _NO_LIST}
 
 
 def _top_items_from_row(row: Mapping[str, Any]) -> TopItems:

@@ -90,16 +90,10 @@ class S3BundleStore:
     def live_catalogs(self) -> list[str]:
         """Names of the catalogs that have a live pointer, sorted."""
         names: list[str] = []
-        with self._translated(f"list s3://{self.bucket}/{LIVE_PREFIX}"):
-            pages = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=LIVE_PREFIX
-            )
-            for page in pages:
-                for entry in page.get("Contents", []):
-                    key: str = entry["Key"]
-                    name = key.removeprefix(LIVE_PREFIX).removesuffix(".json")
-                    if key.endswith(".json") and name and "/" not in name:
-                        names.append(name)
+        for key in self._keys(LIVE_PREFIX):
+            name = key.removeprefix(LIVE_PREFIX).removesuffix(".json")
+            if key.endswith(".json") and name and "/" not in name:
+                names.append(name)
         return sorted(names)
 
     def read_live_pointer(self, catalog: str) -> LivePointer:
@@ -119,16 +113,29 @@ class S3BundleStore:
         """
         prefix = f"{BUNDLES_PREFIX}{catalog}/"
         versions: list[str] = []
-        with self._translated(f"list s3://{self.bucket}/{prefix}"):
-            pages = self._s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            )
-            for page in pages:
-                for entry in page.get("Contents", []):
-                    version, _, name = str(entry["Key"]).removeprefix(prefix).partition("/")
-                    if name == MANIFEST:
-                        versions.append(version)
+        for key in self._keys(prefix):
+            version, _, name = key.removeprefix(prefix).partition("/")
+            if name == MANIFEST:
+                versions.append(version)
         return sorted(versions)
+
+    def _keys(self, prefix: str) -> Iterator[str]:
+        """Every key under `prefix`, page after page.
+
+        ListObjectsV2 called page by page rather than through botocore's paginator: loading
+        the paginator model lists every service botocore knows (hundreds of folders) and cost
+        about 10 ms of each cold start.
+        """
+        request = {"Bucket": self.bucket, "Prefix": prefix}
+        while True:
+            with self._translated(f"list s3://{self.bucket}/{prefix}"):
+                page = self._s3.list_objects_v2(**request)
+            for entry in page.get("Contents", []):
+                yield str(entry["Key"])
+            token = page.get("NextContinuationToken")
+            if not page.get("IsTruncated") or not token:
+                return
+            request["ContinuationToken"] = token
 
     def live_pointers(self) -> dict[str, LivePointer]:
         """Every catalog's live pointer, by catalog name."""
