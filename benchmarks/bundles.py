@@ -33,7 +33,7 @@ from edgerec.bundle import (
     read_bundle,
     write_bundle,
 )
-from edgerec.retrieval import embed_query, nearest_users
+from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
 
 QUERIES = "queries.json"  # beside the bundle folder, never in it (the manifest lists the bundle)
 SPEC = "spec.json"  # what a synthetic folder was built from, to reuse it only when it matches
@@ -54,7 +54,7 @@ class SyntheticSpec:
     queries: int = 2_000  # distinct triples for retrieval alone and TensorFlow
     handler_triples: int = 25  # the first ones, which the handler requests cycle through
     neighbours: int = 100  # nearest users per query: serving's NEIGHBOURS
-    version: str = "20260101T000000Z-bench1"  # fixed, so rebuilt bundles keep their keys
+    version: str = "20260101T000000Z-bench2"  # fixed, so rebuilt bundles keep their keys
     seed: int = 7
 
 
@@ -158,13 +158,14 @@ def neighbour_rows(
     k: int,
 ) -> list[int]:
     """Every user row a request for one of `triples` may read the list of, sorted: the `k`
-    nearest users of the triple's mean and of each of its items (serving's strategies take
-    their neighbours from one or the other), found with the serving code itself."""
+    nearest users of the triple's mean, and the `k` that `nearest_users_of_each` picks from
+    its items (serving's strategies take their neighbours from one or the other), found with
+    the serving code itself, so that no neighbour lacks a list."""
     found: set[int] = set()
     for rows in triples:
-        for query in [embed_query(item_embeddings, rows), *item_embeddings[list(rows)]]:
-            users, _ = nearest_users(user_embeddings, query, k)
-            found.update(users.tolist())
+        users, _ = nearest_users(user_embeddings, embed_query(item_embeddings, rows), k)
+        found.update(users.tolist())
+        found.update(nearest_users_of_each(user_embeddings, item_embeddings, rows, k).tolist())
     return sorted(found)
 
 

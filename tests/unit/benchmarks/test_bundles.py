@@ -24,7 +24,7 @@ from benchmarks.bundles import (
     user_list,
 )
 from edgerec.bundle import read_bundle
-from edgerec.retrieval import embed_query, nearest_users
+from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
 from tests.unit.edgerec.bundle_factory import read_top_items_file, write_synthetic_bundle
 
 SMALL = SyntheticSpec(catalog="synthetic-small", users=300, items=400, clusters=8, queries=30)
@@ -72,7 +72,7 @@ def test_queries_are_three_distinct_items_of_one_user_s_list():
         assert ids == [items[r].id for r in rows]
 
 
-def test_neighbour_rows_are_the_nearest_users_of_each_triple_and_of_each_item():
+def test_neighbour_rows_are_every_user_a_served_strategy_reads_for_the_triples():
     items, users = synthetic_tables(SMALL)
     triples = [[0, 8, 16], [1, 9, 17]]
 
@@ -81,8 +81,7 @@ def test_neighbour_rows_are_the_nearest_users_of_each_triple_and_of_each_item():
     expected = set()
     for t in triples:
         expected.update(nearest_users(users, embed_query(items, t), 5)[0].tolist())
-        for row in t:
-            expected.update(nearest_users(users, items[row], 5)[0].tolist())
+        expected.update(nearest_users_of_each(users, items, t, 5).tolist())
     assert found == sorted(expected)
 
 
