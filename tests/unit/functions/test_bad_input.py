@@ -18,6 +18,14 @@ import app
 from tests.unit.functions.test_app import call, popular, recommend
 
 REPO = Path(__file__).resolve().parents[3]
+
+
+def fresh_interpreter_env() -> dict[str, str]:
+    """This environment with the function's import roots, for a fresh `python -c`."""
+    roots = (REPO / p for p in ("layers/core/python", "functions/api", "."))
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(r) for r in roots)}
+
+
 REC = "/catalogs/books/recommendations"
 
 
@@ -278,10 +286,7 @@ def test_logs_carry_no_body_even_when_powertools_is_told_to_log_events_and_debug
         "print('ANSWER', answer['statusCode'], answer['body'])\n"
     )
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            str(REPO / p) for p in ("layers/core/python", "functions/api", ".")
-        ),
+        **fresh_interpreter_env(),
         "POWERTOOLS_LOGGER_LOG_EVENT": "true",
         "POWERTOOLS_DEV": "true",
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
@@ -321,10 +326,7 @@ def test_the_allowed_origin_comes_from_cors_allowed_origin(tmp_path):
         "    print('ORIGIN', origin, headers.get('Access-Control-Allow-Origin'))\n"
     )
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            str(REPO / p) for p in ("layers/core/python", "functions/api", ".")
-        ),
+        **fresh_interpreter_env(),
         "CORS_ALLOWED_ORIGIN": "https://shop.example",
         "POWERTOOLS_LOG_LEVEL": "ERROR",
     }
