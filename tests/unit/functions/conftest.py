@@ -8,7 +8,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from edgerec.observability import logger
 from edgerec.service import recommender_service
 from edgerec.settings import Settings, settings
 from edgerec.stores.clients import dynamodb_client, s3_client
+from local.gateway import LocalLambdaContext
 from tests.unit.edgerec.bundle_factory import write_synthetic_bundle
 from training.publish import publish_bundle
 
@@ -27,20 +28,6 @@ BUCKET = "edgerec-models-test"
 TABLE = "edgerec-top-items-test"
 
 ApiEvent = Callable[..., dict[str, Any]]
-
-
-@dataclass
-class FakeLambdaContext:
-    """The context attributes Powertools' Logger reads."""
-
-    function_name: str = "ApiFunction"
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 1024
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:ApiFunction"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 @dataclass(frozen=True)
@@ -60,8 +47,8 @@ def reset_process_state() -> None:
 
 
 @pytest.fixture
-def lambda_context() -> FakeLambdaContext:
-    return FakeLambdaContext()
+def lambda_context() -> LocalLambdaContext:
+    return LocalLambdaContext()
 
 
 @pytest.fixture

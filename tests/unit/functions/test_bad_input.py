@@ -281,8 +281,8 @@ def test_logs_carry_no_body_even_when_powertools_is_told_to_log_events_and_debug
     }
     script = (
         "import json, sys, app\n"
-        "from tests.unit.functions.conftest import FakeLambdaContext\n"
-        "answer = app.handler(json.loads(sys.stdin.read()), FakeLambdaContext())\n"
+        "from local.gateway import LocalLambdaContext\n"
+        "answer = app.handler(json.loads(sys.stdin.read()), LocalLambdaContext())\n"
         "print('ANSWER', answer['statusCode'], answer['body'])\n"
     )
     env = {
@@ -316,11 +316,11 @@ def test_the_allowed_origin_comes_from_cors_allowed_origin(tmp_path):
     allowed, another one gets no CORS header."""
     script = (
         "import json, app\n"
-        "from tests.unit.functions.conftest import FakeLambdaContext\n"
+        "from local.gateway import LocalLambdaContext\n"
         "for origin in ('https://shop.example', 'https://elsewhere.example'):\n"
         "    event = {'path': '/nowhere', 'httpMethod': 'GET', 'headers': {'Origin': origin},\n"
         "             'requestContext': {'path': '/nowhere'}, 'body': None}\n"
-        "    answer = app.handler(event, FakeLambdaContext())\n"
+        "    answer = app.handler(event, LocalLambdaContext())\n"
         "    headers = {**answer.get('headers', {}),\n"
         "               **{k: v[-1] for k, v in answer.get('multiValueHeaders', {}).items()}}\n"
         "    print('ORIGIN', origin, headers.get('Access-Control-Allow-Origin'))\n"
