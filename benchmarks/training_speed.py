@@ -52,25 +52,19 @@ class Measured:
     epochs: list[EpochFigures] = field(default_factory=list)
 
 
-def quality(split: Any, catalog: str, trained: Any) -> tuple[float, float]:
-    """(Recall@10 of the service's default strategy, Recall@10 of the seed's way)."""
+def quality(split: Any, catalog: str, trained: Any, lists: Any = None) -> tuple[float, float]:
+    """(Recall@10 of the service's default strategy, Recall@10 of the seed's way); `lists`,
+    the users' lists, depend only on the split and may be reused from an earlier call."""
     from edgerec.settings import DEFAULT_NEIGHBOURS
     from edgerec.strategies import DEFAULT_STRATEGY, strategy_named
-    from training.evaluate import (
-        InMemoryTopItems,
-        seed_row,
-        served,
-        serving_catalog,
-        timed_score,
-    )
+    from training.evaluate import seed_row, served, serving_state, timed_score
 
-    served_catalog = serving_catalog(
-        catalog, split.train, trained.item_embeddings(), trained.user_embeddings()
-    )
-    reader = InMemoryTopItems(split.train, trained.config.top_items_per_user)
-    answer = served(served_catalog, reader, DEFAULT_NEIGHBOURS, strategy_named(DEFAULT_STRATEGY))
-    served_recall = timed_score(split, answer).recall
-    return served_recall, seed_row(split, catalog, trained, "").metrics.recall
+    state = serving_state(split, catalog, trained, lists)
+    strategy = strategy_named(DEFAULT_STRATEGY)
+    served_recall = timed_score(
+        split, served(state.catalog, state.lists, DEFAULT_NEIGHBOURS, strategy)
+    ).recall
+    return served_recall, seed_row(split, state, "").metrics.recall
 
 
 def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures]) -> Any:
@@ -78,12 +72,14 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
     import numpy as np
     import tensorflow as tf
 
+    from training.evaluate import InMemoryTopItems
     from training.train import TrainedModel
 
     class EpochQuality(tf.keras.callbacks.Callback):  # type: ignore[misc]
         def on_train_begin(self, logs: Any = None) -> None:
             self.started = time.perf_counter()
             self.evaluating = 0.0
+            self.lists: Any = None  # the users' lists: the same after every epoch
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             began = time.perf_counter()
@@ -95,7 +91,9 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
                 sampling_seconds=0.0,
                 training_seconds=0.0,
             )
-            served_recall, seed_way = quality(split, catalog, snapshot)
+            if self.lists is None:
+                self.lists = InMemoryTopItems(split.train, config.top_items_per_user)
+            served_recall, seed_way = quality(split, catalog, snapshot, self.lists)
             out.append(
                 EpochFigures(
                     epoch=epoch + 1,

@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,7 @@ from edgerec.recommend import TopItems, recommend
 from edgerec.settings import DEFAULT_NEIGHBOURS
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, strategy_named
 from training.baselines import co_occurrence, most_popular
-from training.config import PRESETS, TrainingConfig, preset
+from training.config import PRESETS, preset
 from training.evaluation import K, Recommender, Split, score, split_newcomers
 from training.interactions import IndexArray, Interactions, liked_items_by_user
 from training.report import Report, Row, split_summary, write_report
@@ -132,20 +133,35 @@ def baseline_rows(split: Split) -> list[Row]:
     ]
 
 
-def model_rows(
+@dataclass(frozen=True)
+class ServingState:
+    """What serving would hold for one trained model: its catalog and the users' lists."""
+
+    catalog: Catalog
+    lists: InMemoryTopItems
+
+
+def serving_state(
     split: Split,
     catalog_name: str,
     trained: TrainedModel,
-    config: TrainingConfig,
-    *,
-    neighbours: int = DEFAULT_NEIGHBOURS,
-) -> list[Row]:
-    """Every strategy the service offers, run by the service's code over `trained`; the
-    service's default strategy's row is marked as such."""
+    lists: InMemoryTopItems | None = None,
+) -> ServingState:
+    """The model's catalog, built in memory, with the training users' lists; `lists` (which
+    depend on the data, not the model) may be passed on from another model's state."""
     catalog = serving_catalog(
         catalog_name, split.train, trained.item_embeddings(), trained.user_embeddings()
     )
-    reader = InMemoryTopItems(split.train, config.top_items_per_user)
+    if lists is None:
+        lists = InMemoryTopItems(split.train, trained.config.top_items_per_user)
+    return ServingState(catalog, lists)
+
+
+def model_rows(
+    split: Split, state: ServingState, *, neighbours: int = DEFAULT_NEIGHBOURS
+) -> list[Row]:
+    """Every strategy the service offers, run by the service's code over the model of
+    `state`; the service's default strategy's row is marked as such."""
     rows = []
     for name, strategy in STRATEGIES.items():
         k = f", {neighbours} neighbours" if strategy.reads_lists else ""
@@ -154,7 +170,7 @@ def model_rows(
             Row(
                 f"served: {name}{k}{' (service default)' if default else ''}",
                 strategy.description,
-                timed_score(split, served(catalog, reader, neighbours, strategy)),
+                timed_score(split, served(state.catalog, state.lists, neighbours, strategy)),
                 kind="served",
                 default=default,
             )
@@ -162,17 +178,13 @@ def model_rows(
     return rows
 
 
-def seed_row(split: Split, catalog_name: str, trained: TrainedModel, label: str) -> Row:
+def seed_row(split: Split, state: ServingState, label: str) -> Row:
     """The seed design's way: the single nearest user's list, by the service's code."""
-    catalog = serving_catalog(
-        catalog_name, split.train, trained.item_embeddings(), trained.user_embeddings()
-    )
-    reader = InMemoryTopItems(split.train, trained.config.top_items_per_user)
     strategy = strategy_named(SEED_STRATEGY)
     return Row(
         f"seed's way{label}",
         "the single nearest user's top items, best first",
-        timed_score(split, served(catalog, reader, SEED_NEIGHBOURS, strategy)),
+        timed_score(split, served(state.catalog, state.lists, SEED_NEIGHBOURS, strategy)),
         kind="seed",
     )
 
@@ -186,10 +198,11 @@ def evaluate_trained(
 ) -> list[Row]:
     """The rows `training.cli` reports for the one model it trains: the baselines, the seed
     design's way of answering (over this model, not the seed preset's), every strategy."""
+    state = serving_state(split, catalog_name, trained)
     return [
         *baseline_rows(split),
-        seed_row(split, catalog_name, trained, " (this model)"),
-        *model_rows(split, catalog_name, trained, trained.config, neighbours=neighbours),
+        seed_row(split, state, " (this model)"),
+        *model_rows(split, state, neighbours=neighbours),
     ]
 
 
@@ -248,9 +261,12 @@ def main(argv: list[str] | None = None) -> None:
     from training.train import train  # TensorFlow loads only once the data is good
 
     seed_model = train(split.train, seed_config, progress=not args.quiet)
-    rows.append(seed_row(split, args.catalog, seed_model, f" ({args.seed_preset} preset)"))
+    seed_state = serving_state(split, args.catalog, seed_model)
+    rows.append(seed_row(split, seed_state, f" ({args.seed_preset} preset)"))
     model = train(split.train, config, progress=not args.quiet)
-    rows += model_rows(split, args.catalog, model, config, neighbours=args.neighbours)
+    same_lists = seed_config.top_items_per_user == config.top_items_per_user
+    state = serving_state(split, args.catalog, model, seed_state.lists if same_lists else None)
+    rows += model_rows(split, state, neighbours=args.neighbours)
     report = Report(
         catalog=args.catalog,
         source=loaded.report.source,

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import tensorflow as tf
 import tensorflow_recommenders as tfrs
 
+from edgerec.bundle import check_tables
 from training.examples import ITEMS_PER_QUERY
 from training.model import ItemTripleTower
 
@@ -39,13 +40,7 @@ def save_brute_force_index(
     Raises:
         ValueError: the tables differ in width, or ids and user rows differ in number.
     """
-    if item_embeddings.shape[1] != user_embeddings.shape[1]:
-        raise ValueError(
-            f"item and user embeddings differ in width: {item_embeddings.shape[1]} "
-            f"vs {user_embeddings.shape[1]}"
-        )
-    if len(user_ids) != user_embeddings.shape[0]:
-        raise ValueError(f"{len(user_ids)} user ids for {user_embeddings.shape[0]} user rows")
+    check_tables(item_embeddings, user_embeddings, user_ids)
     items, dimensions = item_embeddings.shape
     tower = ItemTripleTower(items, dimensions, name="query_tower")
     tower(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))  # creates the table

@@ -26,6 +26,22 @@ def fresh_interpreter_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(str(r) for r in roots)}
 
 
+def run_fresh_interpreter(
+    script: str, env: dict[str, str], cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` with `python -c` in `cwd`, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=True,
+        timeout=120,
+    )
+
+
 REC = "/catalogs/books/recommendations"
 
 
@@ -292,16 +308,7 @@ def test_logs_carry_no_body_even_when_powertools_is_told_to_log_events_and_debug
         "POWERTOOLS_LOG_LEVEL": "DEBUG",
     }
 
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        input=json.dumps(event),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-        timeout=120,
-    )
+    done = run_fresh_interpreter(script, env, tmp_path, stdin=json.dumps(event))
 
     assert "ANSWER 422" in done.stdout
     assert '"level":"INFO"' in done.stdout.replace(" ", "")  # logs did reach stdout
@@ -331,15 +338,7 @@ def test_the_allowed_origin_comes_from_cors_allowed_origin(tmp_path):
         "POWERTOOLS_LOG_LEVEL": "ERROR",
     }
 
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        check=True,
-        timeout=120,
-    )
+    done = run_fresh_interpreter(script, env, tmp_path)
 
     assert "ORIGIN https://shop.example https://shop.example" in done.stdout
     assert "ORIGIN https://elsewhere.example None" in done.stdout

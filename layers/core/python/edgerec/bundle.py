@@ -214,6 +214,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_tables(
+    item_embeddings: FloatMatrix, user_embeddings: FloatMatrix, user_ids: Sequence[str]
+) -> None:
+    """Raise ValueError unless both tables are 2-D, equally wide, and a user id names each
+    user row: what every writer of embeddings (bundle, SavedModel index) relies on."""
+    if item_embeddings.ndim != 2 or user_embeddings.ndim != 2:
+        raise ValueError("embeddings must be 2-D matrices")
+    if item_embeddings.shape[1] != user_embeddings.shape[1]:
+        raise ValueError(
+            f"item and user embeddings differ in width: {item_embeddings.shape[1]} "
+            f"vs {user_embeddings.shape[1]}"
+        )
+    if len(user_ids) != user_embeddings.shape[0]:
+        raise ValueError(f"{len(user_ids)} user ids for {user_embeddings.shape[0]} user rows")
+
+
 def write_bundle(
     directory: Path,
     *,
@@ -232,17 +248,9 @@ def write_bundle(
     """
     item_embeddings = np.ascontiguousarray(item_embeddings, dtype=np.float32)
     user_embeddings = np.ascontiguousarray(user_embeddings, dtype=np.float32)
-    if item_embeddings.ndim != 2 or user_embeddings.ndim != 2:
-        raise ValueError("embeddings must be 2-D matrices")
-    if item_embeddings.shape[1] != user_embeddings.shape[1]:
-        raise ValueError(
-            f"item and user embeddings differ in width: {item_embeddings.shape[1]} "
-            f"vs {user_embeddings.shape[1]}"
-        )
+    check_tables(item_embeddings, user_embeddings, user_ids)
     if len(items) != item_embeddings.shape[0]:
         raise ValueError(f"{len(items)} catalog items for {item_embeddings.shape[0]} item rows")
-    if len(user_ids) != user_embeddings.shape[0]:
-        raise ValueError(f"{len(user_ids)} user ids for {user_embeddings.shape[0]} user rows")
 
     directory.mkdir(parents=True, exist_ok=True)
     np.save(directory / ITEM_EMBEDDINGS, item_embeddings, allow_pickle=False)
