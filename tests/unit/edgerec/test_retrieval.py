@@ -10,6 +10,7 @@ from edgerec.retrieval import (
     nearest_items,
     nearest_users,
     nearest_users_of_each,
+    take_in_turn,
     top_k,
 )
 
@@ -115,3 +116,13 @@ def test_the_users_nearest_each_item_are_found_in_every_block_of_a_long_matrix()
     found = nearest_users_of_each(users, items, [0, 3], 50)
 
     assert found.tolist() == list(dict.fromkeys(in_turn))[:50]
+
+
+def test_rankings_taken_in_turn_pass_over_one_that_runs_out():
+    short = np.array([7], dtype=np.intp)
+    long = np.array([3, 7, 5, 9], dtype=np.intp)
+
+    rows = take_in_turn([short, long], 4)
+
+    # 7 (first of short), 3 (first of long), then long's 7 again (skipped), 5, 9
+    assert rows.tolist() == [7, 3, 5, 9]

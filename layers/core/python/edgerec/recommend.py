@@ -12,7 +12,7 @@ from edgerec.bundle import CatalogItem
 from edgerec.catalog import Catalog
 from edgerec.errors import StoreUnavailableError, UnknownItemsError
 from edgerec.observability import logger
-from edgerec.retrieval import embed_query, nearest_items, nearest_users, nearest_users_of_each
+from edgerec.retrieval import embed_query, nearest_items
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
 
 
@@ -175,12 +175,12 @@ def recommend(
         )
 
     if strategy.neighbours_of == "each item":
-        user_rows = nearest_users_of_each(
-            bundle.user_embeddings, bundle.item_embeddings, liked_rows, neighbours
+        user_rows = catalog.user_index.nearest_of_each(
+            bundle.item_embeddings[liked_rows], neighbours
         )
         similarities = bundle.user_embeddings[user_rows] @ query
     else:
-        user_rows, similarities = nearest_users(bundle.user_embeddings, query, neighbours)
+        user_rows, similarities = catalog.user_index.nearest(query, neighbours)
     user_ids = [bundle.user_ids[row] for row in user_rows.tolist()]
     try:
         lists = reader.read_top_items(catalog.name, catalog.model_version, user_ids)

@@ -139,8 +139,20 @@ def nearest_users_of_each(
         raise ValueError("a query needs at least one item row")
     picked = item_embeddings[np.asarray(rows, dtype=np.intp)]
     scores = _scores_of_each(user_embeddings, picked)
-    rankings = np.stack([top_k(item_scores, k)[0] for item_scores in scores])
-    in_turn = rankings.T.ravel()  # (first of each, second of each, …)
+    return take_in_turn([top_k(item_scores, k)[0] for item_scores in scores], k)
+
+
+def take_in_turn(rankings: Sequence[RowVector], k: int) -> RowVector:
+    """The first `k` distinct rows of the rankings taken in turn: the first of each ranking,
+    then the second of each, and so on; a ranking that runs out is passed over."""
+    if not rankings:
+        return np.empty(0, dtype=np.intp)
+    depth = max(len(ranking) for ranking in rankings)
+    table = np.full((len(rankings), depth), -1, dtype=np.intp)
+    for position, ranking in enumerate(rankings):
+        table[position, : len(ranking)] = ranking
+    in_turn = table.T.ravel()  # (first of each, second of each, …)
+    in_turn = in_turn[in_turn >= 0]
     _, first_seen = np.unique(in_turn, return_index=True)
     return in_turn[np.sort(first_seen)][:k].astype(np.intp, copy=False)
 
