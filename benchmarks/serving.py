@@ -639,10 +639,10 @@ def tables(results: list[dict[str, Any]], run: dict[str, Any]) -> str:
         f"cycle through {run['handler_triples']} triples: the first request of each reads its "
         "lists from DynamoDB on moto, the later ones find them in the function's LRU (the "
         "second column is those alone). Retrieval alone and TensorFlow answer as many "
-        "distinct triples. Retrieval alone is what the function runs: the int8 prefilter from "
-        "16,384 users, then float32 on its candidates; the float32 scan is the plain one it "
-        "must agree with, and the last column counts the queries where both found the same "
-        "users.)\n\n"
+        "distinct triples. Retrieval alone is what the function runs: from 8 MiB of float32 "
+        "user embeddings (32k users) the int8 prefilter, then float32 on its candidates; the "
+        "float32 scan is the plain one it must agree with, and the last column counts the "
+        "queries where both found the same users.)\n\n"
         + markdown_table(
             [
                 "bundle",

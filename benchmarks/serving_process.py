@@ -178,7 +178,7 @@ def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
             found.append(rows.tolist())
         return latencies, time.perf_counter() - started, found
 
-    # What the function runs (the int8 prefilter from PREFILTER_FROM users, then float32 on
+    # What the function runs (the int8 prefilter from PREFILTER_FROM_BYTES, then float32 on
     # the candidates), then the plain float32 scan it must agree with, then int8 alone.
     user_index = catalog.user_index
     served, served_wall, served_rows = retrieve(lambda q: user_index.nearest(q, k))

