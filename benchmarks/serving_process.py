@@ -7,12 +7,15 @@ stack's environment (AWS_ENDPOINT_URL, MODEL_BUCKET, TOP_ITEMS_TABLE, BUNDLE_CAC
    parse) and answer the first request through `app.handler`; timed from the moment the
    parent started this process (`--started`, the parent's `time.time()`), so interpreter
    start-up counts;
-2. with `--warm`: the handler stream of the plan through `app.handler` (the first request
+2. with `--share I/N`: retrieval alone (embed three items, nearest users, top-k, as the
+   function does it) on its slice of the plan's triples; every process of both sides
+   answers one slice, taking turns with TensorFlow's;
+3. with `--warm`: the handler stream of the plan through `app.handler` (the first request
    of each triple reads its lists from DynamoDB on the moto server, the later ones find them
    in the function's LRU; each request's latency is kept with whether it read DynamoDB),
-   retrieval alone (embed three items, nearest users, top-k) on every triple of the plan as
-   the function does it (int8 prefilter, float32 on the candidates), the same with the
-   plain float32 scan and with the int8 compact index alone, and the bare scans.
+   retrieval alone on every triple of the plan as the function does it (int8 prefilter,
+   float32 on the candidates), the same with the plain float32 scan (the answers must be
+   the same users) and with the int8 compact index alone, and the bare scans.
 
 It writes one JSON object to `--result`. It imports only the standard library before the
 function, so the cold start is the function's own.
@@ -78,7 +81,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plan", type=Path, help="the warm plan (needed with --warm)")
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--warm", action="store_true")
+    parser.add_argument(
+        "--share", help="I/N: time retrieval alone on the I-th of N slices of the plan's triples"
+    )
     args = parser.parse_args(argv)
+    if (args.warm or args.share) and args.plan is None:
+        raise SystemExit("--warm and --share need --plan")
     began = time.time()
     cold_event = json.loads(args.cold_event.read_text(encoding="utf-8"))
 
@@ -109,11 +117,39 @@ def main(argv: list[str] | None = None) -> None:
         "cold_peak_rss_mb": peak_rss_mb(),
         "catalogs": sorted(catalogs),
     }
+    plan = json.loads(args.plan.read_text(encoding="utf-8")) if args.plan else {}
+    if args.share:  # first, so every process measures its share in the same state
+        result["retrieval_share"] = retrieval_share(plan, args.share)
     if args.warm:
-        if args.plan is None:
-            raise SystemExit("--warm needs --plan")
-        result.update(warm(json.loads(args.plan.read_text(encoding="utf-8")), app.handler))
+        result.update(warm(plan, app.handler))
     args.result.write_text(json.dumps(result), encoding="utf-8")
+
+
+def plan_share(triples: list[Any], share: str) -> list[Any]:
+    """The I-th of N contiguous slices of `triples`, for `share` "I/N"."""
+    index, count = (int(part) for part in share.split("/"))
+    return triples[index * len(triples) // count : (index + 1) * len(triples) // count]
+
+
+def retrieval_share(plan: dict[str, Any], share: str) -> dict[str, Any]:
+    """Retrieval alone, as the function runs it, on this process's share of the triples.
+
+    Every fresh process of both sides answers one share, ours and TensorFlow's taking turns,
+    so a stretch of noise from the machine's neighbours falls on both sides alike.
+    """
+    from edgerec.retrieval import embed_query
+    from edgerec.service import recommender_service
+
+    catalog = recommender_service().catalogs.get(plan["catalog"])
+    items, index, k = catalog.bundle.item_embeddings, catalog.item_index, int(plan["neighbours"])
+    user_index = catalog.wait_for_user_index()  # built while the first request waited
+    latencies: list[float] = []
+    started = time.perf_counter()
+    for triple in plan_share(plan["triples"], share):
+        t = time.perf_counter()
+        user_index.nearest(embed_query(items, [index[i] for i in triple]), k)
+        latencies.append(time.perf_counter() - t)
+    return {"seconds": latencies, "wall_seconds": time.perf_counter() - started}
 
 
 def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
@@ -179,8 +215,9 @@ def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
         return latencies, time.perf_counter() - started, found
 
     # What the function runs (the int8 prefilter from PREFILTER_FROM_BYTES, then float32 on
-    # the candidates), then the plain float32 scan it must agree with, then int8 alone.
-    user_index = catalog.user_index
+    # the candidates), then the plain float32 scan it must agree with, then int8 alone; all
+    # on every triple, in this one process (retrieval alone's figures are the shares').
+    user_index = catalog.wait_for_user_index()
     served, served_wall, served_rows = retrieve(lambda q: user_index.nearest(q, k))
     exact, exact_wall, exact_rows = retrieve(lambda q: nearest_users(bundle.user_embeddings, q, k))
     built = time.perf_counter()
@@ -205,7 +242,7 @@ def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
     return {
         "handler": handler_figures,
         "function_peak_rss_mb": function_peak,
-        "retrieval": {
+        "retrieval_one_process": {
             "seconds": served,
             "wall_seconds": served_wall,
             "prefilter": user_index.prefilter is not None,

@@ -3,8 +3,9 @@
 `benchmarks.serving` starts it pinned to one core, with the local stack's environment and an
 empty folder: it imports TensorFlow, downloads the live version's exported BruteForce
 SavedModel from S3 (the moto server), loads it with `tf.saved_model.load` and answers the
-first query (the cold start, timed from the parent's `--started`); with `--warm`, it then
-answers every triple of the plan, one call each, as a function answers one request at a time.
+first query (the cold start, timed from the parent's `--started`); with `--share I/N`, it
+then answers its slice of the plan's triples, one call each, as a function answers one
+request at a time.
 TensorFlow runs one intra-op and one inter-op thread, pinned to the same single core.
 
 It is given item rows (the SavedModel's input), not ids: the id lookup, JSON and HTTP work
@@ -25,7 +26,7 @@ SAVED_MODEL = "saved_model"
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the cold start (and the warm queries with `--warm`); write the result JSON."""
+    """Run the cold start (and a share of the warm queries with `--share`); write the JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--started", type=float, required=True, help="parent's time.time()")
     parser.add_argument("--catalog", required=True)
@@ -33,7 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, required=True, help="an empty folder")
     parser.add_argument("--plan", type=Path)
     parser.add_argument("--result", type=Path, required=True)
-    parser.add_argument("--warm", action="store_true")
+    parser.add_argument(
+        "--share", help="I/N: answer the I-th of N slices of the plan's triples (needs --plan)"
+    )
     args = parser.parse_args(argv)
     began = time.time()
 
@@ -77,10 +80,12 @@ def main(argv: list[str] | None = None) -> None:
         "k": int(ids.shape[1]),
         "tensorflow": tf.__version__,
     }
-    if args.warm:
+    if args.share:
         if args.plan is None:
-            raise SystemExit("--warm needs --plan")
-        triples = json.loads(args.plan.read_text(encoding="utf-8"))["triple_rows"]
+            raise SystemExit("--share needs --plan")
+        index, count = (int(part) for part in args.share.split("/"))
+        every = json.loads(args.plan.read_text(encoding="utf-8"))["triple_rows"]
+        triples = every[index * len(every) // count : (index + 1) * len(every) // count]
         latencies: list[float] = []
         started = time.perf_counter()
         for rows in triples:
@@ -88,7 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             scores, ids = model(tf.constant([rows], dtype=tf.int32))
             scores.numpy(), ids.numpy()
             latencies.append(time.perf_counter() - t)
-        result["retrieval"] = {
+        result["retrieval_share"] = {
             "seconds": latencies,
             "wall_seconds": time.perf_counter() - started,
         }

@@ -22,6 +22,8 @@ def ours(cold: float, warm: bool) -> dict[str, Any]:
         },
         "first_request_dynamodb": 0.1,
         "cold_peak_rss_mb": 120.0,
+        # Each process's share of retrieval alone: 1 ms, and two slow answers of 5 ms
+        "retrieval_share": {"seconds": [0.001] * 98 + [0.005] * 2, "wall_seconds": 0.108},
     }  # fmt: skip
     if warm:
         handler = {
@@ -35,7 +37,7 @@ def ours(cold: float, warm: bool) -> dict[str, Any]:
         result.update(
             handler=handler,
             function_peak_rss_mb=150.0,
-            retrieval={
+            retrieval_one_process={
                 "seconds": [0.001] * 100,
                 "wall_seconds": 0.1,
                 "prefilter": True,
@@ -68,10 +70,9 @@ def tensorflow(cold: float, warm: bool) -> dict[str, Any]:
                    "first_request": 0.05},
         "cold_peak_rss_mb": 600.0,
         "k": 100,
+        "retrieval_share": {"seconds": [0.004] * 100, "wall_seconds": 0.4},
+        "peak_rss_mb": 640.0 if warm else 620.0,
     }  # fmt: skip
-    if warm:
-        result["retrieval"] = {"seconds": [0.004] * 100, "wall_seconds": 0.4}
-        result["peak_rss_mb"] = 640.0
     return result
 
 
@@ -97,16 +98,20 @@ def test_cold_start_is_the_median_of_the_fresh_processes(summary):
 
 def test_warm_figures_ratios_memory_scan_and_compact_overlap(summary):
     warm = summary["warm"]
-    assert warm["retrieval"]["p99"] == pytest.approx(1.0)
+    # Retrieval alone pools the three processes' shares: 6 slow of 300 make the p99
+    assert warm["retrieval"]["p50"] == pytest.approx(1.0)
+    assert warm["retrieval"]["p99"] == pytest.approx(5.0, rel=0.05)
+    assert warm["retrieval"]["requests"] == 300
     assert warm["tensorflow"]["p99"] == pytest.approx(4.0)
-    assert warm["retrieval_p99_ours_over_tensorflow"] == pytest.approx(0.25)
+    assert warm["tensorflow"]["processes"] == 3
+    assert warm["retrieval_p50_ours_over_tensorflow"] == pytest.approx(0.25)
     assert warm["handler_dynamodb"]["p99"] == pytest.approx(300.0)
     assert warm["handler_dynamodb"]["median_ms_with_reads"] == pytest.approx(300.0)
     assert warm["handler_dynamodb"]["requests_reading_dynamodb"] == 2
     # The LRU column: the 98 requests that read nothing, at their own rate
     assert warm["handler_lru"]["p99"] == pytest.approx(2.0)
     assert warm["handler_lru"]["requests_per_second"] == pytest.approx(98 / 0.2)
-    assert warm["retrieval"]["requests_per_second"] == pytest.approx(1000.0)
+    assert warm["retrieval"]["requests_per_second"] == pytest.approx(300 / 0.324)
     assert summary["memory"]["ours_over_tensorflow"] == pytest.approx(150 / 640)
     assert warm["float32_retrieval"]["p99"] == pytest.approx(1.2)
     assert warm["retrieval"]["same_users_as_float32"] == 100
@@ -142,7 +147,7 @@ def test_tables_show_every_section_missing_rows_and_target_verdicts(summary):
         for line in text.split("Targets")[1].splitlines()
         if line.startswith("| ")
     }
-    assert verdicts["retrieval p99 >= 3x faster than TF"] == "met"  # 4 ms / 1 ms
+    assert verdicts["retrieval p99 >= 3x faster than TF"] == "NOT met"  # 4 ms / 5 ms
     assert verdicts["cold start >= 5x faster than TF"] == "met"
     assert verdicts["function memory at 100k < 256 MiB"] == "met"
     assert verdicts["API image < 400 MB"] == "-"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 from edgerec.retrieval import nearest_users, nearest_users_of_each
-from edgerec.user_index import UserIndex
+from edgerec.user_index import BackgroundUserIndex, UserIndex
 
 
 @pytest.fixture
@@ -72,3 +74,46 @@ def test_asking_for_more_users_than_there_are_gives_every_user(rng):
     found, _ = index.nearest(rng.normal(size=8).astype(np.float32), 80)
 
     assert sorted(found.tolist()) == list(range(50))
+
+
+def test_the_prefilter_is_built_in_the_background_and_the_answer_does_not_change(clustered):
+    # Given a table large enough to want the prefilter (35,000 x 64 float32: 9 MB)
+    users, items = clustered
+    users = np.concatenate([users, users[:5000]])
+    background = BackgroundUserIndex(users)
+
+    # When the first request asks, before the prefilter can be ready
+    first = background.current()
+    first_found, _ = first.nearest(items[3], 50)
+    ready = background.ready(timeout=30)
+
+    # Then it was answered by the float32 scan, and the prefilter gives the same users
+    assert first.prefilter is None
+    assert ready.prefilter is not None
+    assert background.current() is ready
+    assert ready.nearest(items[3], 50)[0].tolist() == first_found.tolist()
+
+
+def test_a_small_table_never_starts_a_build(clustered):
+    users, _ = clustered
+
+    threads = threading.active_count()
+
+    background = BackgroundUserIndex(users[:2000])
+
+    assert background.ready(timeout=0).prefilter is None
+    assert threading.active_count() == threads
+    assert background.failure is None
+
+
+def test_a_table_that_cannot_be_quantised_keeps_the_float32_scan(clustered):
+    users, items = clustered
+    broken = np.concatenate([users, users[:5000]])
+    broken[7, 3] = np.nan
+
+    background = BackgroundUserIndex(broken)
+    index = background.ready(timeout=30)
+
+    assert index.prefilter is None
+    assert isinstance(background.failure, ValueError)
+    assert index.nearest(items[0], 5)[0].size == 5
