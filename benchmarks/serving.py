@@ -28,6 +28,7 @@ real ones again.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -877,6 +878,34 @@ def parse_options(argv: list[str] | None) -> Options:
     )
 
 
+# What the measured processes import from this repository: the function, as its image holds
+# it, and the two benchmark children.
+MEASURED_CODE = (
+    REPO / "layers/core/python/edgerec",
+    REPO / "functions/api/app.py",
+    REPO / "benchmarks/serving_process.py",
+    REPO / "benchmarks/tensorflow_process.py",
+)
+
+
+def compile_measured_code() -> None:
+    """Compile the measured code to bytecode first, as the function's Dockerfile does.
+
+    A cold start in Lambda finds every module compiled (`compileall` in the image; pip
+    compiles the dependencies). Without this, a machine that never writes bytecode on import
+    (PYTHONDONTWRITEBYTECODE, set on these machines) compiles the function's own modules in
+    every fresh process: about 0.1 s of each cold start here.
+    """
+    for path in MEASURED_CODE:
+        compiled = (
+            compileall.compile_dir(path, quiet=1)
+            if path.is_dir()
+            else compileall.compile_file(path, quiet=1)
+        )
+        if not compiled:
+            raise SystemExit(f"could not compile {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Prepare, publish, measure, print the tables and write `<out>/serving.json`."""
     options = parse_options(argv)
@@ -884,6 +913,7 @@ def main(argv: list[str] | None = None) -> None:
     others = sorted(os.sched_getaffinity(0) - {options.cpu}) or [options.cpu]
     os.sched_setaffinity(0, others)  # this process and the moto server stay off the core
     options.out.mkdir(parents=True, exist_ok=True)
+    compile_measured_code()
 
     prepared = [prepare_synthetic(label, options) for label in options.sizes]
     prepared += [prepare_real(name, options) for name in options.real]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.serving import Prepared, summarise, tables
+from benchmarks.serving import MEASURED_CODE, Prepared, summarise, tables
 
 BANDWIDTH = {"read_gb_s": 20.0, "copy_gb_s": 16.0, "best_gb_s": 20.0}
 MATRIX = 100_000 * 64 * 4
@@ -152,3 +152,10 @@ def test_tables_show_every_section_missing_rows_and_target_verdicts(summary):
     assert verdicts["function memory at 100k < 256 MiB"] == "met"
     assert verdicts["API image < 400 MB"] == "-"
     assert verdicts["retrieval finds the float32 scan's users (not a target: a check)"] == "met"
+
+
+def test_the_code_compiled_before_measuring_is_there_to_compile():
+    # A renamed module would otherwise be compiled on import in every measured process
+    for path in MEASURED_CODE:
+        assert path.exists(), path
+    assert any(path.name == "app.py" for path in MEASURED_CODE)
