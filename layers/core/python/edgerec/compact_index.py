@@ -51,9 +51,9 @@ _MAGNITUDE_MASK = np.uint32(0x7FFF_FFFF)
 _INFINITY_BITS = np.uint32(0x7F80_0000)
 # Rows quantised at a time: 4096 x 64 float32 is 1 MiB, which stays in a core's L2 cache.
 _BLOCK_ROWS = 4096
-# Quantising by multiplying with a float32 reciprocal may put a code one step off where
-# row / scale lies within a few ulps of a half; the bound on each component's error allows
-# for it (half a step, plus this fraction of a step).
+# Quantising multiplies by a float32 reciprocal of the scale, which moves row / scale by a
+# few ulps (under 2e-5 of a step at 127) before it is rounded; the bound on each component's
+# error allows half a step plus this fraction of one, far more than that.
 _ROUNDING_ALLOWANCE = 2.0**-10
 # Relative allowance for float32 rounding in the approximate scores and in the float32 scan
 # the candidates must agree with (a 64-term float32 dot product is within ~4e-6 of exact).
@@ -85,12 +85,9 @@ def quantise(user_embeddings: FloatMatrix) -> tuple[Int8Matrix, FloatVector]:
         scale = magnitude_bits.view(np.float32) / np.float32(_INT8_MAX)
         inverse = np.divide(np.float32(1), scale, out=np.zeros_like(scale), where=scale > 0)
         np.multiply(block, inverse[:, None], out=scaled[:rows])
-        # Rounds half to even and saturates: a code is at most one step off when the
-        # reciprocal's rounding pushes row * inverse across a half (see _ROUNDING_ALLOWANCE).
+        # Rounds half to even and saturates at 127 (see _ROUNDING_ALLOWANCE).
         nk.astype(scaled[:rows], "int8", out=codes[start : start + rows])
         scales[start : start + rows] = scale
-    if dimensions == 0:
-        codes[:] = 0
     return codes, scales
 
 
