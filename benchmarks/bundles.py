@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from edgerec.bundle import (
     write_bundle,
 )
 from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
+from edgerec.top_items import UserTopItems, read_top_items_file, write_top_items_file
 
 QUERIES = "queries.json"  # beside the bundle folder, never in it (the manifest lists the bundle)
 SPEC = "spec.json"  # what a synthetic folder was built from, to reuse it only when it matches
@@ -121,6 +122,15 @@ def user_list(spec: SyntheticSpec, user: int) -> tuple[list[int], list[float]]:
     return [int(r) for r in chosen], [round(float(w), 3) for w in weights]
 
 
+def published_lists(
+    spec: SyntheticSpec, items: Sequence[CatalogItem], user_ids: Sequence[str], users: Sequence[int]
+) -> Iterator[UserTopItems]:
+    """The top-item lists of the synthetic users `users` (rows), as training would publish."""
+    for user in users:
+        rows, weights = user_list(spec, user)
+        yield UserTopItems(user_ids[user], tuple(items[r].id for r in rows), tuple(weights))
+
+
 def synthetic_items(spec: SyntheticSpec) -> list[CatalogItem]:
     """Catalog rows with searchable titles and a long-tailed popularity."""
     rng = np.random.default_rng(spec.seed + 1)
@@ -185,15 +195,7 @@ def build_synthetic(spec: SyntheticSpec, out: Path) -> Path:
     published = neighbour_rows(
         item_embeddings, user_embeddings, queries.rows[: spec.handler_triples], spec.neighbours
     )
-    with (bundle / TOP_ITEMS).open("w", encoding="utf-8") as lines:
-        for user in published:
-            rows, weights = user_list(spec, user)
-            body = {
-                "user": user_ids[user],
-                "items": [items[r].id for r in rows],
-                "weights": weights,
-            }
-            lines.write(json.dumps(body) + "\n")
+    write_top_items_file(bundle / TOP_ITEMS, published_lists(spec, items, user_ids, published))
 
     # TensorFlow loads only here: the rest of this module is numpy.
     from training.index_export import save_brute_force_index
@@ -242,11 +244,10 @@ def real_queries(bundle_dir: Path, count: int, seed: int = 11) -> Queries:
     bundle = read_bundle(bundle_dir)
     index = bundle.item_index
     lists: list[list[int]] = []
-    with (bundle_dir / TOP_ITEMS).open(encoding="utf-8") as lines:
-        for line in lines:
-            known = [index[i] for i in json.loads(line)["items"] if i in index]
-            if len(known) >= 3:
-                lists.append(known)
+    for row in read_top_items_file(bundle_dir / TOP_ITEMS):
+        known = [index[i] for i in row.items if i in index]
+        if len(known) >= 3:
+            lists.append(known)
     if not lists:
         raise ValueError(f"no user of {bundle_dir} has three items in their list")
     rng = np.random.default_rng(seed)

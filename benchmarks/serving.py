@@ -66,10 +66,10 @@ from edgerec.bundle import TOP_ITEMS, read_bundle, read_manifest
 from edgerec.settings import Settings
 from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import S3BundleStore
+from edgerec.top_items import read_top_items_file
 from local.gateway import proxy_event
 from local.moto_server import LOCAL_AWS_ENV, MotoServer, start_moto_server, stop_process
 from local.resources import create_stack_resources
-from training.publish import read_top_items_lines
 
 REPO = Path(__file__).resolve().parent.parent
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -290,7 +290,7 @@ def publish(prepared: Prepared, moto: MotoServer, options: Options) -> dict[str,
             options.neighbours,
         )
     }
-    rows = (r for r in read_top_items_lines(prepared.bundle / TOP_ITEMS) if r.user in wanted)
+    rows = (r for r in read_top_items_file(prepared.bundle / TOP_ITEMS) if r.user in wanted)
     written = lists.write_top_items(manifest.catalog, manifest.model_version, rows)
     listed = time.perf_counter()
     store.write_live_pointer(manifest.catalog, manifest.model_version)

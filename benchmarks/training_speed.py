@@ -72,7 +72,7 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
     import numpy as np
     import tensorflow as tf
 
-    from training.evaluate import InMemoryTopItems
+    from training.evaluate import published_lists
     from training.train import TrainedModel
 
     class EpochQuality(tf.keras.callbacks.Callback):  # type: ignore[misc]
@@ -92,7 +92,7 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
                 training_seconds=0.0,
             )
             if self.lists is None:
-                self.lists = InMemoryTopItems(split.train, config.top_items_per_user)
+                self.lists = published_lists(split.train, config.top_items_per_user)
             served_recall, seed_way = quality(split, catalog, snapshot, self.lists)
             out.append(
                 EpochFigures(

@@ -108,9 +108,11 @@ def newest_bundle(bundles: Path, catalog: str) -> Path:
 
 def sample_request(bundle_dir: Path) -> tuple[str, ...]:
     """Three popular item ids of a bundle, for the sample curl."""
-    rows = json.loads((bundle_dir / "items.json").read_text(encoding="utf-8"))["rows"]
-    rows.sort(key=lambda r: -int(r[3]))
-    return tuple(str(r[0]) for r in rows[:3])
+    from edgerec.bundle import read_bundle  # after main() has made edgerec importable
+
+    items = read_bundle(bundle_dir).items
+    popular = sorted(range(len(items)), key=lambda row: -int(items.popularity[row]))
+    return tuple(items.ids[row] for row in popular[:3])
 
 
 def main(argv: list[str] | None = None) -> None:

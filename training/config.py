@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
+from edgerec.top_items import MAX_TOP_ITEMS
+
 Optimizer = Literal["adam", "adagrad"]
 
 
@@ -38,7 +40,7 @@ class TrainingConfig:
     liked_pool: int = 50
     # Users with fewer likes cannot give a triple; they are left out of training and export.
     min_user_likes: int = 3
-    # Length of each user's published list (the bundle contract allows at most 50).
+    # Length of each user's published list (the bundle contract allows MAX_TOP_ITEMS).
     top_items_per_user: int = 50
     # Default k of the exported BruteForce index.
     index_k: int = 10
@@ -55,7 +57,7 @@ class TrainingConfig:
             "examples_per_user": self.examples_per_user >= 1,
             "liked_pool": self.liked_pool >= 3,
             "min_user_likes": self.min_user_likes >= 3,
-            "top_items_per_user": 1 <= self.top_items_per_user <= 50,
+            "top_items_per_user": 1 <= self.top_items_per_user <= MAX_TOP_ITEMS,
             "index_k": self.index_k >= 1,
         }
         bad = [name for name, ok in checks.items() if not ok]

@@ -12,7 +12,6 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,15 +19,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from edgerec.bundle import FORMAT_VERSION, Bundle, Manifest
+from edgerec.bundle import Bundle
 from edgerec.catalog import Catalog
-from edgerec.recommend import TopItems, recommend
+from edgerec.recommend import recommend
 from edgerec.settings import DEFAULT_NEIGHBOURS
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, strategy_named
+from edgerec.top_items import InMemoryTopItems
 from training.baselines import co_occurrence, most_popular
 from training.config import PRESETS, preset
 from training.evaluation import K, Recommender, Split, score, split_newcomers
-from training.interactions import IndexArray, Interactions, liked_items_by_user
+from training.interactions import IndexArray, Interactions, user_top_items
 from training.report import Report, Row, split_summary, write_report
 
 if TYPE_CHECKING:
@@ -39,31 +39,6 @@ SEED_NEIGHBOURS = 1  # the seed design answered with the single nearest user's l
 SEED_STRATEGY = "shares"  # with one neighbour: that user's list, best first
 
 
-class InMemoryTopItems:
-    """The users' top-item lists as `export` writes them, answered from memory: the
-    `TopItemsReader` the service uses, without DynamoDB."""
-
-    def __init__(self, interactions: Interactions, top: int) -> None:
-        likes = liked_items_by_user(interactions, top=top)
-        item_ids = interactions.item_ids.tolist()
-        rows = likes.item_index.tolist()
-        weights = likes.weight.tolist()
-        offsets = likes.offsets.tolist()
-        self._lists = {
-            user_id: TopItems(
-                tuple(item_ids[r] for r in rows[offsets[u] : offsets[u + 1]]),
-                tuple(weights[offsets[u] : offsets[u + 1]]),
-            )
-            for u, user_id in enumerate(interactions.user_ids.tolist())
-        }
-
-    def read_top_items(
-        self, catalog: str, model_version: str, user_ids: Sequence[str]
-    ) -> Mapping[str, TopItems]:
-        """The lists of the users found, as the DynamoDB store answers."""
-        return {u: self._lists[u] for u in user_ids if u in self._lists}
-
-
 def serving_catalog(
     catalog: str,
     interactions: Interactions,
@@ -71,24 +46,20 @@ def serving_catalog(
     user_embeddings: npt.NDArray[np.float32],
 ) -> Catalog:
     """The catalog serving would load from this model's bundle, built in memory."""
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model_version="evaluation",
+    bundle = Bundle.in_memory(
         catalog=catalog,
-        dimensions=int(item_embeddings.shape[1]),
-        items=int(item_embeddings.shape[0]),
-        users=int(user_embeddings.shape[0]),
-        created_at="",
-        files={},
-    )
-    bundle = Bundle(
-        manifest=manifest,
+        model_version="evaluation",
         item_embeddings=item_embeddings,
         user_embeddings=user_embeddings,
         items=interactions.items,
-        user_ids=tuple(interactions.user_ids.tolist()),
+        user_ids=interactions.user_ids.tolist(),
     )
     return Catalog(bundle)
+
+
+def published_lists(interactions: Interactions, top: int) -> InMemoryTopItems:
+    """The training users' top-item lists as export publishes them, held in memory."""
+    return InMemoryTopItems.from_rows(user_top_items(interactions, top))
 
 
 def served(
@@ -153,7 +124,7 @@ def serving_state(
         catalog_name, split.train, trained.item_embeddings(), trained.user_embeddings()
     )
     if lists is None:
-        lists = InMemoryTopItems(split.train, trained.config.top_items_per_user)
+        lists = published_lists(split.train, trained.config.top_items_per_user)
     return ServingState(catalog, lists)
 
 

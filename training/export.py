@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import tensorflow as tf
 
 from edgerec.bundle import SAVED_MODEL, TOP_ITEMS, new_model_version, write_bundle
+from edgerec.top_items import write_top_items_file
 from training.config import TrainingConfig
 from training.index_export import save_brute_force_index
-from training.interactions import Interactions, liked_items_by_user
+from training.interactions import Interactions, user_top_items
 from training.train import TrainedModel
 
 
@@ -64,7 +63,9 @@ def export_bundle(
     partial.mkdir(parents=True)
     try:
         save_index(trained, interactions, partial / SAVED_MODEL, k=config.index_k)
-        write_top_items(interactions, partial / TOP_ITEMS, top=config.top_items_per_user)
+        write_top_items_file(
+            partial / TOP_ITEMS, user_top_items(interactions, config.top_items_per_user)
+        )
         figures: dict[str, Any] = {
             "config": config.to_dict(),
             "final_loss": trained.final_loss,
@@ -107,23 +108,3 @@ def save_index(trained: TrainedModel, interactions: Interactions, path: Path, *,
         path,
         k=k,
     )
-
-
-def write_top_items(interactions: Interactions, path: Path, *, top: int) -> int:
-    """Write `top_items.jsonl`: each user's liked items, best first, at most `top` of them.
-
-    Returns:
-        The number of lines (users) written.
-    """
-    likes = liked_items_by_user(interactions, top=top)
-    item_ids = interactions.item_ids
-    with path.open("w", encoding="utf-8") as f:
-        for user, user_id in enumerate(interactions.user_ids.tolist()):
-            rows, weights = likes.of_user(user)
-            line = {
-                "user": user_id,
-                "items": item_ids[rows].tolist(),
-                "weights": np.asarray(weights, dtype=np.float64).round(6).tolist(),
-            }
-            f.write(json.dumps(line, ensure_ascii=False) + "\n")
-    return interactions.users

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edgerec.bundle import CatalogItem
+from edgerec.top_items import UserTopItems
 
 UNKNOWN_CREATOR = "Unknown"  # creator shown for an item the metadata files do not describe
 
@@ -196,6 +197,23 @@ def liked_items_by_user(interactions: Interactions, top: int | None = None) -> U
         item_index=interactions.item_index[order][keep],
         weight=interactions.weight[order][keep],
     )
+
+
+def user_top_items(interactions: Interactions, top: int) -> Iterator[UserTopItems]:
+    """Each user's top-item list as the bundle publishes it: their liked items, best first
+    (`liked_items_by_user`), at most `top`, in user row order."""
+    likes = liked_items_by_user(interactions, top=top)
+    item_ids = interactions.item_ids.tolist()
+    rows = likes.item_index.tolist()
+    weights = likes.weight.tolist()
+    offsets = likes.offsets.tolist()
+    for user, user_id in enumerate(interactions.user_ids.tolist()):
+        start, stop = offsets[user], offsets[user + 1]
+        yield UserTopItems(
+            user=user_id,
+            items=tuple(item_ids[r] for r in rows[start:stop]),
+            weights=tuple(float(w) for w in weights[start:stop]),
+        )
 
 
 def _catalog_items(

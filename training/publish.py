@@ -3,49 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from edgerec.bundle import TOP_ITEMS, read_manifest
 from edgerec.errors import BundleError, EdgeRecError
 from edgerec.settings import Settings
-from edgerec.stores.dynamodb_top_items import DynamoDbTopItems, UserTopItems
+from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import S3BundleStore
-
-MAX_TOP_ITEMS = 50  # longest list a user may have, by the bundle contract
-
-
-def read_top_items_lines(path: Path) -> Iterator[UserTopItems]:
-    """The rows of `top_items.jsonl`, checked line by line.
-
-    Raises:
-        BundleError: naming the line that is malformed, repeats a user, or is too long.
-    """
-    seen: set[str] = set()
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                body = json.loads(line)
-                row = UserTopItems(
-                    user=str(body["user"]),
-                    items=tuple(str(i) for i in body["items"]),
-                    weights=tuple(float(w) for w in body["weights"]),
-                )
-            except (KeyError, TypeError, ValueError) as e:
-                raise BundleError(f"{path.name} line {number} is malformed: {e!r}") from e
-            if len(row.items) != len(row.weights) or len(row.items) > MAX_TOP_ITEMS:
-                raise BundleError(
-                    f"{path.name} line {number}: {len(row.items)} items and "
-                    f"{len(row.weights)} weights (they must match, at most {MAX_TOP_ITEMS})"
-                )
-            if row.user in seen:
-                raise BundleError(f"{path.name} line {number} repeats user {row.user!r}")
-            seen.add(row.user)
-            yield row
+from edgerec.top_items import read_top_items_file
 
 
 def publish_bundle(
@@ -82,12 +48,12 @@ def publish_bundle(
 
     bundles.upload_bundle(bundle_dir)
     written = top_items.write_top_items(
-        manifest.catalog, manifest.model_version, read_top_items_lines(bundle_dir / TOP_ITEMS)
+        manifest.catalog, manifest.model_version, read_top_items_file(bundle_dir / TOP_ITEMS)
     )
-    if written != manifest.users:
+    if written != manifest.user_count:
         raise BundleError(
             f"{TOP_ITEMS} of {manifest.model_version} holds {written} user lists but the "
-            f"manifest counts {manifest.users} users; the live pointer was not moved"
+            f"manifest counts {manifest.user_count} users; the live pointer was not moved"
         )
     bundles.write_live_pointer(manifest.catalog, manifest.model_version)
     return manifest.model_version

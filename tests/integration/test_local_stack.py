@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edgerec.bundle import read_manifest
+from edgerec.bundle import read_bundle, read_manifest
 from local.demo import BUCKET, TABLE
 from local.moto_server import MotoServer
 from tests.local_api import LocalApi
@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def popular_items(bundle_dir: Path, n: int) -> list[str]:
-    rows = json.loads((bundle_dir / "items.json").read_text())["rows"]
-    return [r[0] for r in sorted(rows, key=lambda r: -r[3])[:n]]
+    items = read_bundle(bundle_dir).items
+    return [item.id for item in sorted(items, key=lambda item: -item.popularity)[:n]]
 
 
 def test_health_reports_the_published_version_of_books(local_api: LocalApi, published_books: Path):
@@ -31,8 +31,8 @@ def test_health_reports_the_published_version_of_books(local_api: LocalApi, publ
     assert answer.body["status"] == "ok"
     assert answer.body["catalogs"]["books"] == {
         "model_version": manifest.model_version,
-        "items": manifest.items,
-        "users": manifest.users,
+        "items": manifest.item_count,
+        "users": manifest.user_count,
     }
 
 
@@ -56,8 +56,8 @@ def test_recommendations_return_limit_items_none_an_input_each_with_title_and_cr
 
 
 def test_search_finds_an_item_by_a_word_of_its_title(local_api: LocalApi, published_books: Path):
-    rows = json.loads((published_books / "items.json").read_text())["rows"]
-    item_id, title = rows[0][0], rows[0][1]
+    first = read_bundle(published_books).items[0]
+    item_id, title = first.id, first.title
     word = max(title.split(), key=len)
 
     answer = local_api.get(f"/catalogs/books/items?q={word.upper()}&limit=50")
@@ -122,7 +122,7 @@ def test_publishing_wrote_every_user_list_of_the_live_version(
     )
 
     assert live["model_version"] == manifest.model_version
-    assert sum(p["Count"] for p in pages) >= rows_of_version == manifest.users
+    assert sum(p["Count"] for p in pages) >= rows_of_version == manifest.user_count
 
 
 @pytest.mark.parametrize(

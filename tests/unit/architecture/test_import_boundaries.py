@@ -59,3 +59,37 @@ def test_functions_reach_aws_and_models_only_through_the_library(path: Path):
 @pytest.mark.parametrize("path", python_files(TRAINING), ids=lambda p: p.name)
 def test_training_never_imports_a_function(path: Path):
     assert not imported_roots(path) & {"app", "local"}
+
+
+def imported_library_modules(path: Path) -> set[str]:
+    """The `edgerec` modules a file imports, as dotted names below `edgerec`."""
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.startswith("edgerec."):
+                modules.add(node.module.removeprefix("edgerec."))
+        elif isinstance(node, ast.Import):
+            modules.update(
+                a.name.removeprefix("edgerec.") for a in node.names if a.name.startswith("edgerec.")
+            )
+    return modules
+
+
+# What data access may lean on: the contract, settings and errors, never the use case above it.
+STORE_MAY_IMPORT = {"bundle", "top_items", "settings", "errors"}
+
+
+@pytest.mark.parametrize(
+    "path", python_files(LIBRARY / "stores"), ids=lambda p: p.relative_to(LIBRARY).as_posix()
+)
+def test_stores_import_only_the_contract_settings_errors_and_each_other(path: Path):
+    imported = imported_library_modules(path)
+
+    assert {m for m in imported if not m.startswith("stores")} <= STORE_MAY_IMPORT
+
+
+@pytest.mark.parametrize("contract", ["bundle", "top_items", "errors", "settings"])
+def test_the_contract_imports_nothing_above_it(contract: str):
+    imported = imported_library_modules(LIBRARY / f"{contract}.py")
+
+    assert imported <= {"bundle", "top_items", "errors", "strategies"}

@@ -25,7 +25,7 @@ from benchmarks.bundles import (
 )
 from edgerec.bundle import read_bundle
 from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
-from tests.unit.edgerec.bundle_factory import read_top_items_file, write_synthetic_bundle
+from tests.unit.edgerec.bundle_factory import published_lists, write_synthetic_bundle
 
 SMALL = SyntheticSpec(catalog="synthetic-small", users=300, items=400, clusters=8, queries=30)
 
@@ -110,7 +110,7 @@ def test_a_folder_is_reused_only_for_the_same_spec(tmp_path: Path):
 
 def test_real_queries_come_from_users_lists(tmp_path: Path):
     write_synthetic_bundle(tmp_path, items=60, users=40, list_length=8)
-    lists = read_top_items_file(tmp_path)
+    lists = published_lists(tmp_path)
     bundle = read_bundle(tmp_path)
 
     queries = real_queries(tmp_path, 50)
@@ -144,7 +144,7 @@ def test_a_built_synthetic_bundle_serves_and_its_saved_model_agrees(tmp_path: Pa
 
     bundle = read_bundle(folder)
     queries = Queries.read(tmp_path / QUERIES)
-    listed = read_top_items_file(folder)
+    listed = published_lists(folder)
     expected = neighbour_rows(
         bundle.item_embeddings, bundle.user_embeddings, queries.rows[:2], spec.neighbours
     )

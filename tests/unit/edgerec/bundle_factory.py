@@ -3,14 +3,19 @@ liking items of their own genre, so nearest neighbours and recommendations are m
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from edgerec.bundle import TOP_ITEMS, CatalogItem, Manifest, write_bundle
-from edgerec.recommend import TopItems
+from edgerec.top_items import (
+    InMemoryTopItems,
+    TopItems,
+    UserTopItems,
+    read_top_items_file,
+    write_top_items_file,
+)
 
 GENRES = ("mystery", "garden", "space", "ocean")
 WORDS = ("silent", "river", "golden", "night", "paper", "winter", "hidden", "orchard")
@@ -55,17 +60,19 @@ def write_synthetic_bundle(
     (directory / "saved_model" / "variables").mkdir(parents=True, exist_ok=True)
     (directory / "saved_model" / "saved_model.pb").write_bytes(rng.bytes(256))
     (directory / "saved_model" / "variables" / "variables.index").write_bytes(rng.bytes(64))
-    with (directory / TOP_ITEMS).open("w", encoding="utf-8") as out:
-        for row, user in enumerate(user_ids):
-            same_genre = np.flatnonzero(item_genre == user_genre[row])
-            liked = rng.choice(same_genre, size=min(list_length, same_genre.size), replace=False)
-            weights = np.sort(rng.uniform(1, 5, size=liked.size))[::-1]
-            line = {
-                "user": user,
-                "items": [item_id(catalog, int(r)) for r in liked],
-                "weights": [round(float(w), 3) for w in weights],
-            }
-            out.write(json.dumps(line) + "\n")
+    lists = []
+    for row, user in enumerate(user_ids):
+        same_genre = np.flatnonzero(item_genre == user_genre[row])
+        liked = rng.choice(same_genre, size=min(list_length, same_genre.size), replace=False)
+        weights = np.sort(rng.uniform(1, 5, size=liked.size))[::-1]
+        lists.append(
+            UserTopItems(
+                user,
+                tuple(item_id(catalog, int(r)) for r in liked),
+                tuple(round(float(w), 3) for w in weights),
+            )
+        )
+    write_top_items_file(directory / TOP_ITEMS, lists)
     return write_bundle(
         directory,
         catalog=catalog,
@@ -78,24 +85,20 @@ def write_synthetic_bundle(
     )
 
 
-def read_top_items_file(directory: Path) -> dict[str, TopItems]:
+def published_lists(directory: Path) -> dict[str, TopItems]:
     """The bundle's top_items.jsonl as a user id → TopItems map."""
-    lists: dict[str, TopItems] = {}
-    for line in (directory / TOP_ITEMS).read_text(encoding="utf-8").splitlines():
-        body = json.loads(line)
-        lists[body["user"]] = TopItems(tuple(body["items"]), tuple(body["weights"]))
-    return lists
+    return {row.user: row.top_items for row in read_top_items_file(directory / TOP_ITEMS)}
 
 
-class InMemoryTopItems:
-    """A TopItemsReader over a dict, recording each call."""
+class RecordingTopItems(InMemoryTopItems):
+    """An in-memory TopItemsReader that records each call."""
 
     def __init__(self, lists: Mapping[str, TopItems]) -> None:
-        self.lists = dict(lists)
+        super().__init__(lists)
         self.calls: list[tuple[str, str, list[str]]] = []
 
     def read_top_items(
         self, catalog: str, model_version: str, user_ids: Sequence[str]
     ) -> dict[str, TopItems]:
         self.calls.append((catalog, model_version, list(user_ids)))
-        return {u: self.lists[u] for u in user_ids if u in self.lists}
+        return super().read_top_items(catalog, model_version, user_ids)

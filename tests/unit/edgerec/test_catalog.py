@@ -5,27 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edgerec.bundle import FORMAT_VERSION, Bundle, CatalogItem, Manifest
+from edgerec.bundle import Bundle, CatalogItem
 from edgerec.catalog import Catalog
 
 
 def catalog_of(*items: CatalogItem) -> Catalog:
-    n = len(items)
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model_version="v1",
+    bundle = Bundle.in_memory(
         catalog="books",
-        dimensions=2,
-        items=n,
-        users=1,
-        created_at="2026-01-01T00:00:00+00:00",
-        files={},
-    )
-    bundle = Bundle(
-        manifest=manifest,
-        item_embeddings=np.zeros((n, 2), dtype=np.float32),
+        model_version="v1",
+        item_embeddings=np.zeros((len(items), 2), dtype=np.float32),
         user_embeddings=np.zeros((1, 2), dtype=np.float32),
-        items=tuple(items),
+        items=items,
         user_ids=("u",),
     )
     return Catalog(bundle)

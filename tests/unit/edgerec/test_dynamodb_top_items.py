@@ -9,15 +9,15 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from edgerec.errors import StoreUnavailableError
-from edgerec.recommend import TopItems
+from edgerec.errors import BundleError, StoreUnavailableError
 from edgerec.stores.dynamodb_top_items import (
+    ROW_FORMAT,
     Backoff,
     CircuitBreaker,
     DynamoDbTopItems,
-    UserTopItems,
     user_key,
 )
+from edgerec.top_items import TopItems, UserTopItems
 from tests.unit.edgerec.conftest import TABLE
 
 pytestmark = pytest.mark.usefixtures("aws")
@@ -99,19 +99,33 @@ def test_rows_are_keyed_by_catalog_version_and_user():
     assert json.loads(item["items"]["S"]) == ["b0", "b1"]
 
 
-def test_lists_written_in_the_earlier_typed_list_form_are_still_read():
-    boto3.client("dynamodb").put_item(
-        TableName=TABLE,
-        Item={
-            "user_key": {"S": user_key("books", "old", "u1")},
+def test_rows_carry_the_format_they_were_written_in():
+    DynamoDbTopItems(TABLE).write_top_items("books", "v1", rows(1))
+
+    item = boto3.client("dynamodb").get_item(
+        TableName=TABLE, Key={"user_key": {"S": user_key("books", "v1", "u0")}}
+    )["Item"]
+
+    assert item["format"] == {"N": str(ROW_FORMAT)}
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {  # format 1: typed lists, no format attribute
             "items": {"L": [{"S": "b1"}, {"S": "b2"}]},
             "weights": {"L": [{"N": "3.5"}, {"N": "1"}]},
         },
-    )
+        {"items": {"S": '["b1"]'}, "weights": {"S": "[1.0]"}, "format": {"N": "99"}},
+    ],
+    ids=["format 1", "a future format"],
+)
+def test_a_row_of_another_format_is_refused_naming_its_format(row):
+    key = user_key("books", "old", "u1")
+    boto3.client("dynamodb").put_item(TableName=TABLE, Item={"user_key": {"S": key}, **row})
 
-    assert DynamoDbTopItems(TABLE).read_top_items("books", "old", ["u1"]) == {
-        "u1": TopItems(("b1", "b2"), (3.5, 1.0))
-    }
+    with pytest.raises(BundleError, match=f"{key} has format .*reads format {ROW_FORMAT}"):
+        DynamoDbTopItems(TABLE).read_top_items("books", "old", ["u1"])
 
 
 def test_users_without_a_list_are_left_out_and_other_versions_are_not_read():
@@ -140,7 +154,12 @@ def test_the_read_projects_only_the_attributes_it_needs():
     store_over(client).read_top_items("books", "v1", ["u1"])
 
     request = client.requests[0][TABLE]
-    assert set(request["ExpressionAttributeNames"].values()) == {"user_key", "items", "weights"}
+    assert set(request["ExpressionAttributeNames"].values()) == {
+        "user_key",
+        "items",
+        "weights",
+        "format",
+    }
 
 
 def test_keys_still_unprocessed_after_the_last_try_make_the_store_unavailable():

@@ -45,7 +45,7 @@ def test_publishing_writes_every_user_list_and_makes_the_version_live(bundle_dir
     version = publish_bundle(bundle_dir, settings)
 
     assert version == VERSION
-    assert rows_of(VERSION) == read_manifest(bundle_dir).users
+    assert rows_of(VERSION) == read_manifest(bundle_dir).user_count
     assert S3BundleStore(BUCKET).read_live_pointer("books").model_version == VERSION
 
 
@@ -131,7 +131,7 @@ def test_a_publish_that_fails_half_way_leaves_the_previous_version_serving_and_c
     assert writes == [NEWER]
     assert live_after_failure == VERSION
     assert S3BundleStore(BUCKET).read_live_pointer("books").model_version == NEWER
-    assert rows_of(NEWER) == read_manifest(newer_bundle_dir).users
+    assert rows_of(NEWER) == read_manifest(newer_bundle_dir).user_count
 
 
 def test_rollback_serves_the_version_published_before_the_live_one(
@@ -144,7 +144,7 @@ def test_rollback_serves_the_version_published_before_the_live_one(
 
     assert pointer.model_version == VERSION
     assert S3BundleStore(BUCKET).read_live_pointer("books").model_version == VERSION
-    assert rows_of(VERSION) == read_manifest(bundle_dir).users  # its lists are still there
+    assert rows_of(VERSION) == read_manifest(bundle_dir).user_count  # its lists are still there
 
 
 def test_rollback_to_a_named_version_and_refusals_name_the_problem(

@@ -9,17 +9,18 @@ import pytest
 
 from edgerec.catalog import Catalog
 from edgerec.errors import StoreUnavailableError, UnknownItemsError
-from edgerec.recommend import TopItems, blend_top_items, recommend, vote_top_items
+from edgerec.recommend import blend_top_items, recommend, vote_top_items
 from edgerec.retrieval import embed_query, nearest_items, nearest_users, nearest_users_of_each
 from edgerec.strategies import STRATEGIES, strategy_named
-from tests.unit.edgerec.bundle_factory import InMemoryTopItems, read_top_items_file
+from edgerec.top_items import TopItems
+from tests.unit.edgerec.bundle_factory import RecordingTopItems, published_lists
 
 NEIGHBOURS = 5
 
 
 @pytest.fixture
-def reader(bundle_dir: Path) -> InMemoryTopItems:
-    return InMemoryTopItems(read_top_items_file(bundle_dir))
+def reader(bundle_dir: Path) -> RecordingTopItems:
+    return RecordingTopItems(published_lists(bundle_dir))
 
 
 def popular_ids(catalog: Catalog, n: int) -> list[str]:
@@ -92,7 +93,7 @@ def test_short_lists_are_filled_from_the_items_nearest_the_query(catalog):
     liked_rows = [catalog.item_index[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 6, liked_rows)
-    nobody_found = InMemoryTopItems({})
+    nobody_found = RecordingTopItems({})
 
     answer = recommend(catalog, liked, 6, nobody_found, NEIGHBOURS)
 
@@ -103,10 +104,10 @@ def test_short_lists_are_filled_from_the_items_nearest_the_query(catalog):
 def test_fill_items_are_neither_inputs_nor_already_chosen(catalog, bundle_dir):
     liked = popular_ids(catalog, 3)
     one_short_list = {
-        u: TopItems(t.items[:2], t.weights[:2]) for u, t in read_top_items_file(bundle_dir).items()
+        u: TopItems(t.items[:2], t.weights[:2]) for u, t in published_lists(bundle_dir).items()
     }
 
-    answer = recommend(catalog, liked, 30, InMemoryTopItems(one_short_list), 1)
+    answer = recommend(catalog, liked, 30, RecordingTopItems(one_short_list), 1)
 
     ids = [s.item.id for s in answer.items]
     assert len(ids) == len(set(ids)) == 30
@@ -208,7 +209,7 @@ def test_equal_votes_are_ordered_by_closeness_to_the_query(catalog):
         i: float(catalog.bundle.item_embeddings[catalog.item_index[i]] @ query) for i in others
     }
 
-    answer = recommend(catalog, liked, 6, InMemoryTopItems(everyone), NEIGHBOURS)
+    answer = recommend(catalog, liked, 6, RecordingTopItems(everyone), NEIGHBOURS)
 
     assert [s.item.id for s in answer.items] == sorted(others, key=lambda i: -closeness[i])
     assert {s.score for s in answer.items} == {1.0}

@@ -10,7 +10,8 @@ from edgerec.bundle import Bundle, read_bundle
 from edgerec.errors import BundleError, StoreUnavailableError, UnknownCatalogError
 from edgerec.service import LiveCatalogs, RecommenderService
 from edgerec.stores.s3_bundles import LivePointer
-from tests.unit.edgerec.bundle_factory import InMemoryTopItems, write_synthetic_bundle
+from edgerec.top_items import InMemoryTopItems
+from tests.unit.edgerec.bundle_factory import write_synthetic_bundle
 
 
 class FolderSource:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from edgerec.settings import Settings, cors_allowed_origin, metrics_namespace, service_name
+from edgerec.settings import (
+    Settings,
+    cors_allowed_origin,
+    metrics_namespace,
+    numkong_kernels,
+    service_name,
+)
 
 
 def test_metrics_namespace_defaults_to_edge_recommender():
@@ -59,3 +65,8 @@ def test_a_missing_bucket_is_refused_by_name():
 )
 def test_the_allowed_cors_origin_is_any_unless_one_is_set(env, origin):
     assert cors_allowed_origin(env) == origin
+
+
+def test_numkong_kernels_default_to_the_compact_layout():
+    assert numkong_kernels({}) == "compact"
+    assert numkong_kernels({"NUMKONG_KERNELS": " native "}) == "native"

@@ -61,13 +61,13 @@ def test_the_served_strategy_finds_newcomers_liked_songs_far_above_chance(evalua
 
 def test_recommendations_come_from_the_newcomers_own_planted_taste_group(evaluated):
     from edgerec.strategies import strategy_named
-    from training.evaluate import InMemoryTopItems, served, serving_catalog
+    from training.evaluate import published_lists, served, serving_catalog
 
     split, planted, trained = evaluated.split, evaluated.planted, evaluated.trained
     catalog = serving_catalog(
         "songs", split.train, trained.item_embeddings(), trained.user_embeddings()
     )
-    reader = InMemoryTopItems(split.train, trained.config.top_items_per_user)
+    reader = published_lists(split.train, trained.config.top_items_per_user)
     answers = served(catalog, reader, 100, strategy_named("votes"))(split.queries)
     item_group = dict(zip(planted.item_ids, planted.item_groups.tolist(), strict=True))
     user_group = dict(zip(planted.user_ids, planted.user_groups.tolist(), strict=True))

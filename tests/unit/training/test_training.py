@@ -105,7 +105,7 @@ def test_the_bundle_folder_is_named_by_catalog_and_model_version(trained_books):
 
     assert trained_books.bundle.name == manifest.model_version
     assert trained_books.bundle.parent.name == manifest.catalog == "books"
-    assert manifest.users == trained_books.interactions.users
+    assert manifest.user_count == trained_books.interactions.users
     assert manifest.training["config"] == trained_books.config.to_dict()
     assert manifest.training["examples"] > 0
 
@@ -165,7 +165,7 @@ def test_cli_holds_out_newcomers_and_reports_their_evaluation_beside_the_bundle(
     evaluation = manifest.training["evaluation"]
     report = json.loads((bundle.parent / f"{bundle.name}.evaluation.json").read_text())
     assert evaluation["split"]["test_users"] == report["split"]["test_users"] > 0
-    assert manifest.users == evaluation["split"]["train_users"]  # newcomers are not in it
+    assert manifest.user_count == evaluation["split"]["train_users"]  # newcomers are not in it
     assert [r["name"] for r in evaluation["rows"]] == [r["name"] for r in report["rows"]]
     assert any(r["name"].startswith("served: votes") for r in evaluation["rows"])
     assert (bundle.parent / f"{bundle.name}.evaluation.png").is_file()
@@ -181,7 +181,7 @@ def test_cli_without_evaluation_trains_on_every_user(small_songs, tmp_path):
 
     bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
     active = keep_active_users(detect_and_load(small_songs).interactions, 3)
-    assert read_manifest(bundle).users == active.users
+    assert read_manifest(bundle).user_count == active.users
     assert "evaluation" not in read_manifest(bundle).training
     assert [p for p in (tmp_path / "songs").iterdir() if not p.is_dir()] == []
 

@@ -7,12 +7,10 @@ version of one catalog needs. Training writes it with `write_bundle`; serving re
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -24,13 +22,16 @@ import numpy.typing as npt
 
 from edgerec.errors import BundleError
 
-FORMAT_VERSION = 1
+# 2: items.json holds one array per column (1 held one array per row), and the manifest
+# counts `item_count` and `user_count` (1: `items`, `users`).
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 ITEM_EMBEDDINGS = "item_embeddings.npy"  # float32 (items, dimensions): the query tower's table
 USER_EMBEDDINGS = "user_embeddings.npy"  # float32 (users, dimensions): the candidate tower's
-ITEMS = "items.json"  # catalog rows, aligned with ITEM_EMBEDDINGS rows: the item id map
+ITEMS = "items.json"  # the item table's columns, aligned with ITEM_EMBEDDINGS rows
 USERS = "users.json"  # user ids, aligned with USER_EMBEDDINGS rows: the user id map
-TOP_ITEMS = "top_items.jsonl"  # each user's best items; published to DynamoDB, not served from S3
+# Each training user's best items (edgerec.top_items); published to DynamoDB, not served.
+TOP_ITEMS = "top_items.jsonl"
 SAVED_MODEL = "saved_model"  # the TFRS BruteForce index; never read by serving
 # What a serving process downloads: everything it needs, nothing it does not.
 SERVING_FILES = (ITEM_EMBEDDINGS, USER_EMBEDDINGS, ITEMS, USERS)
@@ -49,29 +50,74 @@ class CatalogItem:
     popularity: int = 0
 
 
-class ItemTable(Sequence[CatalogItem]):
-    """The catalog as `items.json` holds it (rows of id, title, creator, popularity), each row
-    made a `CatalogItem` only when it is asked for.
+ITEM_COLUMNS = ("id", "title", "creator", "popularity")
 
-    A request shows ten items of tens of thousands: building all 50,000 at load cost about
-    50 ms of every cold start, and `ids` and `popularity` are all that loading needs.
+
+class ItemTable(Sequence[CatalogItem]):
+    """A catalog's items as columns, each row made a `CatalogItem` only when it is asked for.
+
+    A request shows ten items of tens of thousands, and loading needs only the ids and the
+    popularity. Columns (rather than one list per row) also make parsing `items.json` allocate
+    no container per item, so the garbage collector has nothing to walk while it loads.
 
     Raises:
-        BundleError: a row is not [id, title, creator, popularity] with a whole popularity.
+        BundleError: the columns differ in length, or a popularity is not a whole number.
     """
 
-    def __init__(self, rows: Sequence[Sequence[Any]]) -> None:
+    def __init__(
+        self,
+        ids: Sequence[str],
+        titles: Sequence[str],
+        creators: Sequence[str],
+        popularity: Sequence[int] | IntVector,
+    ) -> None:
         try:
-            self.ids: tuple[str, ...] = tuple([str(row[0]) for row in rows])
-            self.popularity: IntVector = np.array([row[3] for row in rows], dtype=np.int64)
-        except (IndexError, KeyError, TypeError, ValueError, OverflowError) as e:
+            self.ids: tuple[str, ...] = tuple([str(i) for i in ids])
+            self.popularity: IntVector = np.asarray(popularity, dtype=np.int64)
+        except (TypeError, ValueError, OverflowError) as e:
             raise BundleError(f"the item table is malformed: {e!r}") from e
-        if self.popularity.shape != (len(rows),):
-            raise BundleError("the item table is malformed: a popularity is not a number")
-        self._rows = rows
+        lengths = {len(self.ids), len(titles), len(creators)}
+        if len(lengths) != 1 or self.popularity.shape != (len(self.ids),):
+            raise BundleError("the item table is malformed: its columns differ in length")
+        self._titles = titles
+        self._creators = creators
+
+    @classmethod
+    def of(cls, items: Sequence[CatalogItem]) -> ItemTable:
+        """The table of `items`, in their order."""
+        return cls(
+            [i.id for i in items],
+            [i.title for i in items],
+            [i.creator for i in items],
+            [i.popularity for i in items],
+        )
+
+    @classmethod
+    def from_json(cls, body: Any) -> ItemTable:
+        """The table `items.json` holds: `{"id": [...], "title": [...], ...}`.
+
+        Raises:
+            BundleError: a column is missing or malformed.
+        """
+        try:
+            return cls(*(body[column] for column in ITEM_COLUMNS))
+        except (KeyError, TypeError) as e:
+            raise BundleError(f"the item table is malformed: {e!r}") from e
+
+    def to_json(self) -> str:
+        """The `items.json` body."""
+        return json.dumps(
+            {
+                "id": list(self.ids),
+                "title": [str(t) for t in self._titles],
+                "creator": [str(c) for c in self._creators],
+                "popularity": self.popularity.tolist(),
+            },
+            ensure_ascii=False,
+        )
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self.ids)
 
     @overload
     def __getitem__(self, index: int) -> CatalogItem: ...
@@ -82,10 +128,9 @@ class ItemTable(Sequence[CatalogItem]):
     def __getitem__(self, index: int | slice) -> CatalogItem | tuple[CatalogItem, ...]:
         if isinstance(index, slice):
             return tuple(self[row] for row in range(*index.indices(len(self))))
-        row = self._rows[index]
         return CatalogItem(
-            id=self.ids[index], title=str(row[1]), creator=str(row[2]),
-            popularity=int(self.popularity[index]),
+            id=self.ids[index], title=str(self._titles[index]),
+            creator=str(self._creators[index]), popularity=int(self.popularity[index]),
         )  # fmt: skip
 
     def __iter__(self) -> Iterator[CatalogItem]:
@@ -116,8 +161,8 @@ class Manifest:
     model_version: str
     catalog: str
     dimensions: int
-    items: int
-    users: int
+    item_count: int
+    user_count: int
     created_at: str
     files: Mapping[str, FileEntry]
     training: Mapping[str, Any] = field(default_factory=dict)
@@ -129,8 +174,8 @@ class Manifest:
             "model_version": self.model_version,
             "catalog": self.catalog,
             "dimensions": self.dimensions,
-            "items": self.items,
-            "users": self.users,
+            "item_count": self.item_count,
+            "user_count": self.user_count,
             "created_at": self.created_at,
             "files": {
                 name: {"sha256": e.sha256, "bytes": e.bytes} for name, e in self.files.items()
@@ -155,8 +200,8 @@ class Manifest:
                 model_version=str(body["model_version"]),
                 catalog=str(body["catalog"]),
                 dimensions=int(body["dimensions"]),
-                items=int(body["items"]),
-                users=int(body["users"]),
+                item_count=int(body["item_count"]),
+                user_count=int(body["user_count"]),
                 created_at=str(body["created_at"]),
                 files={
                     str(name): FileEntry(sha256=str(e["sha256"]), bytes=int(e["bytes"]))
@@ -175,22 +220,53 @@ class Bundle:
     manifest: Manifest
     item_embeddings: FloatMatrix
     user_embeddings: FloatMatrix
-    items: Sequence[CatalogItem]  # an ItemTable when read from a folder
+    items: ItemTable
     user_ids: Sequence[str]
 
-    @cached_property
+    @classmethod
+    def in_memory(
+        cls,
+        *,
+        catalog: str,
+        model_version: str,
+        item_embeddings: FloatMatrix,
+        user_embeddings: FloatMatrix,
+        items: Sequence[CatalogItem],
+        user_ids: Sequence[str],
+    ) -> Bundle:
+        """The bundle serving would load for these tables, built without files (its manifest
+        lists none): what the evaluation serves from.
+
+        Raises:
+            ValueError: when shapes and id maps disagree.
+        """
+        item_embeddings = np.ascontiguousarray(item_embeddings, dtype=np.float32)
+        user_embeddings = np.ascontiguousarray(user_embeddings, dtype=np.float32)
+        check_tables(item_embeddings, user_embeddings, user_ids)
+        table = items if isinstance(items, ItemTable) else ItemTable.of(items)
+        if len(table) != item_embeddings.shape[0]:
+            raise ValueError(f"{len(table)} catalog items for {item_embeddings.shape[0]} item rows")
+        manifest = Manifest(
+            format_version=FORMAT_VERSION,
+            model_version=model_version,
+            catalog=catalog,
+            dimensions=int(item_embeddings.shape[1]),
+            item_count=int(item_embeddings.shape[0]),
+            user_count=int(user_embeddings.shape[0]),
+            created_at="",
+            files={},
+        )
+        return cls(manifest, item_embeddings, user_embeddings, table, tuple(user_ids))
+
+    @property
     def item_ids(self) -> Sequence[str]:
         """Every item's id, in row order."""
-        if isinstance(self.items, ItemTable):
-            return self.items.ids
-        return tuple(item.id for item in self.items)
+        return self.items.ids
 
-    @cached_property
+    @property
     def item_popularity(self) -> IntVector:
         """Every item's popularity, in row order."""
-        if isinstance(self.items, ItemTable):
-            return self.items.popularity
-        return np.fromiter((item.popularity for item in self.items), np.int64, len(self.items))
+        return self.items.popularity
 
     @cached_property
     def item_index(self) -> dict[str, int]:
@@ -255,11 +331,8 @@ def write_bundle(
     directory.mkdir(parents=True, exist_ok=True)
     np.save(directory / ITEM_EMBEDDINGS, item_embeddings, allow_pickle=False)
     np.save(directory / USER_EMBEDDINGS, user_embeddings, allow_pickle=False)
-    rows = [[i.id, i.title, i.creator, i.popularity] for i in items]
-    (directory / ITEMS).write_text(
-        json.dumps({"columns": ["id", "title", "creator", "popularity"], "rows": rows}),
-        encoding="utf-8",
-    )
+    table = items if isinstance(items, ItemTable) else ItemTable.of(items)
+    (directory / ITEMS).write_text(table.to_json(), encoding="utf-8")
     (directory / USERS).write_text(json.dumps(list(user_ids)), encoding="utf-8")
 
     manifest = Manifest(
@@ -267,8 +340,8 @@ def write_bundle(
         model_version=model_version,
         catalog=catalog,
         dimensions=int(item_embeddings.shape[1]),
-        items=int(item_embeddings.shape[0]),
-        users=int(user_embeddings.shape[0]),
+        item_count=int(item_embeddings.shape[0]),
+        user_count=int(user_embeddings.shape[0]),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         files=_checksums(directory, _bundle_files(directory)),
         training=dict(training or {}),
@@ -295,12 +368,16 @@ def verify_files(directory: Path, manifest: Manifest, names: Iterable[str]) -> N
         path = directory / name
         if not path.is_file():
             raise BundleError(f"{name} of {manifest.model_version} is missing")
-        actual = file_sha256(path)
-        if actual != entry.sha256:
-            raise BundleError(
-                f"{name} of {manifest.model_version} is corrupt: sha256 {actual[:12]}… "
-                f"does not match the manifest's {entry.sha256[:12]}…"
-            )
+        check_sha256(f"{name} of {manifest.model_version}", file_sha256(path), entry.sha256)
+
+
+def check_sha256(what: str, actual: str, expected: str) -> None:
+    """Raise BundleError naming `what` unless its sha256 is the manifest's."""
+    if actual != expected:
+        raise BundleError(
+            f"{what} is corrupt: sha256 {actual[:12]}… does not match the manifest's "
+            f"{expected[:12]}…"
+        )
 
 
 def read_bundle(directory: Path, *, verified: bool = False) -> Bundle:
@@ -315,22 +392,16 @@ def read_bundle(directory: Path, *, verified: bool = False) -> Bundle:
         verify_files(directory, manifest, SERVING_FILES)
     item_embeddings = np.load(directory / ITEM_EMBEDDINGS, allow_pickle=False)
     user_embeddings = np.load(directory / USER_EMBEDDINGS, allow_pickle=False)
-    with _collector_paused():
-        table = json.loads((directory / ITEMS).read_bytes())
-        try:
-            items = ItemTable(table["rows"])
-        except (KeyError, TypeError) as e:
-            raise BundleError(f"{ITEMS} of {manifest.model_version} is malformed") from e
-        users = json.loads((directory / USERS).read_bytes())
-        if not isinstance(users, list):
-            raise BundleError(f"{USERS} of {manifest.model_version} is not a list")
-        user_ids = tuple([str(u) for u in users])
-    if item_embeddings.shape != (manifest.items, manifest.dimensions) or user_embeddings.shape != (
-        manifest.users,
-        manifest.dimensions,
-    ):
+    items = ItemTable.from_json(json.loads((directory / ITEMS).read_bytes()))
+    users = json.loads((directory / USERS).read_bytes())
+    if not isinstance(users, list):
+        raise BundleError(f"{USERS} of {manifest.model_version} is not a list")
+    user_ids = tuple([str(u) for u in users])
+    expected_items = (manifest.item_count, manifest.dimensions)
+    expected_users = (manifest.user_count, manifest.dimensions)
+    if item_embeddings.shape != expected_items or user_embeddings.shape != expected_users:
         raise BundleError(f"embedding shapes of {manifest.model_version} disagree with manifest")
-    if len(items) != manifest.items or len(user_ids) != manifest.users:
+    if len(items) != manifest.item_count or len(user_ids) != manifest.user_count:
         raise BundleError(f"id maps of {manifest.model_version} disagree with the manifest")
     return Bundle(
         manifest=manifest,
@@ -339,24 +410,6 @@ def read_bundle(directory: Path, *, verified: bool = False) -> Bundle:
         items=items,
         user_ids=user_ids,
     )
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while JSON of many rows is parsed.
-
-    Every 700 new containers (a row is a list) start a collection, and the older generations'
-    ones walk every object the imports left: parsing a 50,000-row catalog took 0.16-0.26 s
-    with the collector and 0.1 s without, in a process that had imported the API function.
-    Parsed JSON holds no cycles, so nothing is left for the collector to find.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _bundle_files(directory: Path) -> list[str]:

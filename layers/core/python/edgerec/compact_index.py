@@ -1,10 +1,10 @@
 """A compact user index: int8 embeddings with one float32 scale per user row.
 
 Each row is stored as round(row / scale) with scale = max|row| / 127, so every component is
-within scale / 2 of the original. NumKong's int8 dot-product kernels (AVX2 on x86, see
-below; SDOT on ARM) score every user against a query quantised the same way; their packed
-layout takes 84 bytes a user at 64 dimensions (float32: 256), 8.4 MB at 100k users, which
-stays in this machine's L3 cache where the float32 table (25.6 MB) does not.
+within scale / 2 of the original. NumKong's int8 dot-product kernels (see `choose_kernels`)
+score every user against a query quantised the same way; their packed layout takes 84 to 104
+bytes a user at 64 dimensions (float32: 256), so at 100k users it can stay in a server's L3
+cache where the float32 table (25.6 MB) does not.
 
 Used two ways: alone, as an approximate index (`nearest_users`), and as an exact prefilter
 (`candidate_rows`): the error of every approximate score has a bound, so the rows whose
@@ -26,26 +26,38 @@ from edgerec.retrieval import FloatMatrix, FloatVector, RowVector, top_k
 
 Int8Matrix = npt.NDArray[np.int8]
 
-# NumKong dispatches to the widest kernels the CPU has. Its AVX-512 ones pack a 64-dimension
-# int8 row into 136 bytes, its AVX2 ones into 84, and the scan is bound by reading the packed
-# rows: on this machine's EPYC (AVX-512), under the same load, one query took 0.42 ms with
-# the AVX2 layout against 0.87-1.1 ms, and three items' nearest users 1.1 ms against 1.6-1.9.
-# So the AVX-512 and AMX families are turned off for this process's NumKong (only this module
-# uses it); AVX2, AVX-VNNI and ARM kernels are kept. Every kernel computes the same integers.
+# NumKong dispatches to the widest kernels the CPU has. Its AVX-512 and AMX kernels pack a
+# 64-dimension int8 row into more bytes than its AVX2 ones, and the scan is bound by reading
+# the packed rows, so the narrower layout answers faster (README, "Performance").
 _WIDE_X86_KERNELS = (
     "skylake", "icelake", "genoa", "turin", "sapphire", "sapphireamx", "graniteamx", "diamond",
 )  # fmt: skip
+KERNEL_CHOICES = ("compact", "native")
 
 
-def _use_compact_kernels() -> None:
-    """Turn off NumKong's AVX-512 and AMX kernels where the CPU has them (see above)."""
+def choose_kernels(preference: str) -> None:
+    """Set which NumKong kernels this process uses: "compact" turns off the AVX-512 and AMX
+    families where the CPU has them (AVX2, AVX-VNNI and ARM kernels stay); "native" leaves
+    NumKong's own choice. Every kernel computes the same integers; only speed differs.
+
+    NumKong's choice is global to the process, so only an entry point calls this, before it
+    builds an index.
+
+    Raises:
+        ValueError: `preference` is not one of `KERNEL_CHOICES`.
+    """
+    if preference not in KERNEL_CHOICES:
+        raise ValueError(
+            f"unknown NumKong kernel choice {preference!r}; known: {', '.join(KERNEL_CHOICES)}"
+        )
+    if preference == "native":
+        return
     available = nk.get_capabilities()
     for kernels in _WIDE_X86_KERNELS:
         if available.get(kernels):
             nk.disable_capability(kernels)
 
 
-_use_compact_kernels()
 _INT8_MAX = 127
 _MAGNITUDE_MASK = np.uint32(0x7FFF_FFFF)
 _INFINITY_BITS = np.uint32(0x7F80_0000)

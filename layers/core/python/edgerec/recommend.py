@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
 
 import numpy as np
 
 from edgerec.bundle import CatalogItem
 from edgerec.catalog import Catalog
-from edgerec.errors import StoreUnavailableError, UnknownItemsError
+from edgerec.errors import BundleError, StoreUnavailableError, UnknownItemsError
 from edgerec.observability import logger
 from edgerec.retrieval import embed_query, nearest_items
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
-
-
-class TopItems(NamedTuple):
-    """One user's best items (ids, best first) and their weights, aligned."""
-
-    items: tuple[str, ...]
-    weights: tuple[float, ...]
-
-
-class TopItemsReader(Protocol):
-    """Reads the top-item lists of many users of one model version in one batch."""
-
-    def read_top_items(
-        self, catalog: str, model_version: str, user_ids: Sequence[str]
-    ) -> Mapping[str, TopItems]:
-        """Lists of the users found; absent users are left out.
-
-        Raises:
-            StoreUnavailableError: when the store does not answer after its own retries.
-        """
-        ...
+from edgerec.top_items import TopItems, TopItemsReader
 
 
 @dataclass(frozen=True)
@@ -140,8 +119,8 @@ def recommend(
     (`vote_top_items` or `blend_top_items`); drop the liked items and keep the best `limit`,
     equal scores ordered by closeness to the query. When the lists give fewer than `limit`,
     the items nearest the query in embedding space fill the rest (score 0: no neighbour voted
-    for them). When the store is unavailable, the answer is the most popular items, flagged
-    `degraded`.
+    for them). When the lists cannot be read (the store is unavailable, or its rows are of
+    another format), the answer is the most popular items, flagged `degraded`.
 
     Args:
         strategy: how to score; None is `DEFAULT_STRATEGY`.
@@ -184,9 +163,9 @@ def recommend(
     user_ids = [bundle.user_ids[row] for row in user_rows.tolist()]
     try:
         lists = reader.read_top_items(catalog.name, catalog.model_version, user_ids)
-    except StoreUnavailableError:
+    except (StoreUnavailableError, BundleError):
         logger.warning(
-            "top-item store unavailable; answering the most popular items",
+            "top-item lists unreadable; answering the most popular items",
             extra={"catalog": catalog.name, "model_version": catalog.model_version},
         )
         popular = catalog.most_popular(limit, exclude=liked_ids)

@@ -17,11 +17,12 @@ from edgerec.catalog import Catalog
 from edgerec.errors import BundleError, EdgeRecError, StoreUnavailableError, UnknownCatalogError
 from edgerec.explain import closest_inputs
 from edgerec.observability import logger, metrics
-from edgerec.recommend import Recommendations, TopItemsReader, recommend
+from edgerec.recommend import Recommendations, recommend
 from edgerec.settings import settings
 from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import LivePointer, S3BundleStore
 from edgerec.strategies import DEFAULT_STRATEGY, Strategy, strategy_named
+from edgerec.top_items import TopItemsReader
 
 
 class BundleSource(Protocol):
@@ -115,8 +116,8 @@ class LiveCatalogs:
                     extra={
                         "catalog": name,
                         "model_version": pointer.model_version,
-                        "items": bundle.manifest.items,
-                        "users": bundle.manifest.users,
+                        "items": bundle.manifest.item_count,
+                        "users": bundle.manifest.user_count,
                     },
                 )
             if not fresh and unavailable:
@@ -197,8 +198,8 @@ class RecommenderService:
         return {
             name: CatalogHealth(
                 model_version=c.model_version,
-                items=c.bundle.manifest.items,
-                users=c.bundle.manifest.users,
+                items=c.bundle.manifest.item_count,
+                users=c.bundle.manifest.user_count,
             )
             for name, c in self.catalogs.all().items()
         }

@@ -98,6 +98,14 @@ def metrics_namespace(env: Mapping[str, str] | None = None) -> str:
     return env.get("POWERTOOLS_METRICS_NAMESPACE", "").strip() or DEFAULT_METRICS_NAMESPACE
 
 
+def numkong_kernels(env: Mapping[str, str] | None = None) -> str:
+    """NUMKONG_KERNELS: which int8 kernels the user index uses (`edgerec.compact_index.
+    choose_kernels`), "compact" when it is unset. Read apart from Settings: the function's
+    entry point applies it at start-up, before the bucket and table are needed."""
+    env = os.environ if env is None else env
+    return env.get("NUMKONG_KERNELS", "").strip() or "compact"
+
+
 def cors_allowed_origin(env: Mapping[str, str] | None = None) -> str:
     """CORS_ALLOWED_ORIGIN: the one web origin whose pages may call the API, or "*" (any page)
     when it is unset, as locally. Read apart from Settings: the API reads it when its module

@@ -1,9 +1,13 @@
-"""Each user's top items in DynamoDB, keyed `<catalog>#<model_version>#<user_id>`."""
+"""Each user's top items in DynamoDB, keyed `<catalog>#<model_version>#<user_id>`.
+
+A row holds its list as two JSON arrays in string attributes (one typed value each, so
+DynamoDB, botocore and moto parse two values per user rather than two per item) and the
+`ROW_FORMAT` it was written in; a row of another format is refused, never guessed at.
+"""
 
 from __future__ import annotations
 
 import json
-import math
 import random
 import threading
 import time
@@ -14,12 +18,15 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from edgerec.errors import StoreUnavailableError
-from edgerec.recommend import TopItems
+from edgerec.errors import BundleError, StoreUnavailableError
 from edgerec.stores.clients import dynamodb_client
+from edgerec.top_items import TopItems, UserTopItems, list_problem
 
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum
 BATCH_WRITE_LIMIT = 25  # DynamoDB's BatchWriteItem maximum
+# The row layout's version, stored in each row's `format` attribute. 1 held typed `L` lists
+# (and no attribute); 2 holds JSON arrays in `S` attributes.
+ROW_FORMAT = 2
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -32,15 +39,6 @@ _RETRYABLE = {
 def user_key(catalog: str, model_version: str, user_id: str) -> str:
     """The table's hash key for one user's list of one model version."""
     return f"{catalog}#{model_version}#{user_id}"
-
-
-@dataclass(frozen=True)
-class UserTopItems:
-    """One line of `top_items.jsonl`: a user's items, best first, and their weights."""
-
-    user: str
-    items: tuple[str, ...]
-    weights: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -127,6 +125,7 @@ class DynamoDbTopItems:
 
         Raises:
             ValueError: more than 100 distinct users.
+            BundleError: a row is not of `ROW_FORMAT` (written by other code).
             StoreUnavailableError: DynamoDB failed, or left keys unprocessed, on every try;
                 or it failed so often lately that the circuit breaker is open.
         """
@@ -177,8 +176,13 @@ class DynamoDbTopItems:
         request: dict[str, Any] = {
             self.table: {
                 "Keys": [{"user_key": {"S": prefix + u}} for u in wanted],
-                "ProjectionExpression": "#k, #i, #w",
-                "ExpressionAttributeNames": {"#k": "user_key", "#i": "items", "#w": "weights"},
+                "ProjectionExpression": "#k, #i, #w, #f",
+                "ExpressionAttributeNames": {
+                    "#k": "user_key",
+                    "#i": "items",
+                    "#w": "weights",
+                    "#f": "format",
+                },
             }
         }
         found: dict[str, TopItems] = {}
@@ -207,8 +211,7 @@ class DynamoDbTopItems:
             How many lists were written.
 
         Raises:
-            ValueError: a list whose items and weights differ in length or hold a non-finite
-                weight.
+            ValueError: a list that breaks the contract (`edgerec.top_items.list_problem`).
             StoreUnavailableError: DynamoDB kept failing, or kept items unprocessed.
         """
         written = 0
@@ -274,32 +277,31 @@ def _present(lists: Mapping[str, TopItems]) -> dict[str, TopItems]:
 
 
 def _top_items_from_row(row: Mapping[str, Any]) -> TopItems:
-    """A stored list: two JSON arrays in string attributes (one typed value each, so DynamoDB,
-    botocore and moto parse 2 values per user rather than 2 per item); lists written before
-    as typed `L` lists are read too, so older versions stay servable after a rollback."""
-    items = tuple(str(v) for v in _array(row.get("items", {}), "S"))
-    weights = tuple(float(v) for v in _array(row.get("weights", {}), "N"))
-    if len(weights) != len(items):
-        weights = weights[: len(items)] + (0.0,) * (len(items) - len(weights))
+    """A stored list; BundleError when the row is not of `ROW_FORMAT` or is malformed."""
+    key = row.get("user_key", {}).get("S", "?")
+    written_as = row.get("format", {}).get("N")
+    if written_as != str(ROW_FORMAT):
+        raise BundleError(
+            f"top-item row {key} has format {written_as or 'none (1)'}; "
+            f"this code reads format {ROW_FORMAT}: publish that version again"
+        )
+    try:
+        items = tuple(str(v) for v in json.loads(row["items"]["S"]))
+        weights = tuple(float(v) for v in json.loads(row["weights"]["S"]))
+    except (KeyError, TypeError, ValueError) as e:
+        raise BundleError(f"top-item row {key} is malformed: {e!r}") from e
+    if len(items) != len(weights):
+        raise BundleError(f"top-item row {key} has {len(items)} items, {len(weights)} weights")
     return TopItems(items, weights)
 
 
-def _array(attribute: Mapping[str, Any], legacy_type: str) -> list[Any]:
-    if "S" in attribute:
-        values = json.loads(attribute["S"])
-        return values if isinstance(values, list) else []
-    return [v[legacy_type] for v in attribute.get("L", [])]
-
-
 def _row_item(catalog: str, model_version: str, row: UserTopItems) -> dict[str, Any]:
-    if len(row.items) != len(row.weights):
-        raise ValueError(
-            f"user {row.user!r} has {len(row.items)} items but {len(row.weights)} weights"
-        )
-    if not all(math.isfinite(w) for w in row.weights):
-        raise ValueError(f"user {row.user!r} has a weight that is not a finite number")
+    problem = list_problem(row)
+    if problem is not None:
+        raise ValueError(problem)
     return {
         "user_key": {"S": user_key(catalog, model_version, row.user)},
         "items": {"S": json.dumps(list(row.items), separators=(",", ":"))},
         "weights": {"S": json.dumps([float(w) for w in row.weights], separators=(",", ":"))},
+        "format": {"N": str(ROW_FORMAT)},
     }

@@ -21,6 +21,7 @@ from edgerec.bundle import (
     SERVING_FILES,
     Bundle,
     Manifest,
+    check_sha256,
     file_sha256,
     read_bundle,
     read_manifest,
@@ -264,11 +265,8 @@ class S3BundleStore:
                 for chunk in body.iter_chunks(_CHUNK):
                     digest.update(chunk)
                     out.write(chunk)
-            if sha256 is not None and digest.hexdigest() != sha256:
-                raise BundleError(
-                    f"s3://{self.bucket}/{key} is corrupt: sha256 {digest.hexdigest()[:12]}… "
-                    f"does not match the manifest's {sha256[:12]}…"
-                )
+            if sha256 is not None:
+                check_sha256(f"s3://{self.bucket}/{key}", digest.hexdigest(), sha256)
             os.replace(temporary, target)
         finally:
             Path(temporary).unlink(missing_ok=True)
