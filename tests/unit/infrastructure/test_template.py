@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from edgerec import settings
+from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES
 from local.resources import TEMPLATE, template_resources, template_section, top_items_table_schema
 
 REPO = Path(__file__).resolve().parents[3]
@@ -71,6 +72,14 @@ def test_every_variable_the_function_reads_is_declared_in_the_template():
 
     assert {"MODEL_BUCKET", "TOP_ITEMS_TABLE", "NEIGHBOURS", "STRATEGY"} <= read
     assert read <= declared
+
+
+def test_the_strategy_parameter_offers_every_strategy_of_the_library_and_its_default():
+    parameter = template_section("Parameters")["RecommendationStrategy"]
+
+    assert _function()["Environment"]["Variables"]["STRATEGY"] == "RecommendationStrategy"
+    assert sorted(parameter["AllowedValues"]) == sorted(STRATEGIES)
+    assert parameter["Default"] == DEFAULT_STRATEGY
 
 
 def test_the_bucket_is_encrypted_and_not_public_and_the_table_on_demand():
