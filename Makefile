@@ -27,13 +27,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 	requirements/training-nodeps.txt requirements/dev.txt
 
-.PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
-	test-sam security fuzz
+.PHONY: help venv demo test lint typecheck validate unit integration e2e clean sam-build \
+	sam-local test-sam security fuzz
 .PHONY: train fetch bench bench-train evaluate
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
 	@echo "make test   lint, type-check, validate the template, security scans, run every test"
+	@echo "make unit | integration | e2e   one layer of the tests alone (no lint or scans)"
 	@echo "make fuzz   fuzz the local API with thousands of generated cases (about 2 minutes)"
 	@echo "make bench  serving speed against the TensorFlow way: tables + .bench/serving.json"
 	@echo "make bench-train   our training pipeline against the seed's: .bench/training.json"
@@ -114,6 +115,16 @@ $(CHROMIUM):
 
 test: venv lint typecheck validate security $(CHROMIUM)
 	$(PY) -m pytest
+
+# One layer of the tests at a time, as `make test` runs them (sam-local tests left out).
+unit: venv
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	$(PY) -m pytest tests/integration
+
+e2e: venv $(CHROMIUM)
+	$(PY) -m pytest tests/e2e
 
 # The fuzzing tests of `make test`, with 20 times the generated cases and a fresh seed.
 fuzz: venv
