@@ -46,8 +46,9 @@ class MotoServer:
         return local_client(service, self.endpoint_url)
 
 
-def local_client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for a local endpoint that never looks for real AWS credentials."""
+def local_client(service: str, endpoint_url: str | None) -> Any:
+    """A boto3 client for a local endpoint (`None`: boto3's own, as moto's in-process mock
+    intercepts it) that never looks for real AWS credentials."""
     session = boto3.Session(
         aws_access_key_id=LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"],

@@ -1,5 +1,6 @@
 """The real local stack for integration and end-to-end tests: a moto server, trained and
-published synthetic catalogs, and the local gateway in its own process."""
+published synthetic catalogs, and the local gateway in its own process; and moto's in-process
+AWS with the same bucket and table for the unit tests."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
 from local.moto_server import (
+    LOCAL_AWS_ENV,
     MotoServer,
     free_port,
     start_moto_server,
@@ -36,6 +39,20 @@ def tensorflow() -> Any:
     import training  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
 
     return tf
+
+
+@contextmanager
+def in_process_aws(monkeypatch: pytest.MonkeyPatch, bucket: str, table: str) -> Iterator[None]:
+    """moto's in-process AWS holding `bucket` and the top-items `table`, made from template.yaml
+    as the local stack makes them; placeholder credentials, and no endpoint or profile of the
+    machine's own."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in LOCAL_AWS_ENV.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        create_stack_resources(None, bucket, table)
+        yield
 
 
 @pytest.fixture(scope="session")

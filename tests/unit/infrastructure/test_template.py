@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,24 @@ def test_the_local_table_has_the_key_that_publishing_and_serving_use():
     schema = top_items_table_schema(TEMPLATE)
 
     assert schema["KeySchema"] == [{"AttributeName": "user_key", "KeyType": "HASH"}]
+
+
+def calls_create_table(path: Path) -> bool:
+    """Whether a Python file calls some client's `create_table`."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "create_table"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
+def test_every_table_the_tests_and_the_local_stack_create_is_made_from_the_template():
+    code = [p for folder in ("tests", "local", "benchmarks") for p in (REPO / folder).rglob("*.py")]
+    creators = {p.relative_to(REPO).as_posix() for p in code if calls_create_table(p)}
+
+    # The one place, which reads the table's schema from template.yaml.
+    assert creators == {"local/resources.py"}
 
 
 def test_the_allowed_cors_origin_is_one_parameter_for_the_api_its_errors_and_the_function():
