@@ -17,9 +17,6 @@ BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
 IMAGE_PYTHON := 3.13
 WHEELHOUSE := functions/api/wheelhouse
 
-# The same import roots as pytest and the function image: the layer's library, the function,
-# and the repository root (training, local).
-export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)/functions/api:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -55,6 +52,13 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	$(PY) -m pip install --quiet --no-deps -r requirements/training-nodeps.txt
 	touch $@
 
+# The import roots (the layer's library, the function, the repository root), as pytest and the
+# function image have them: a .pth file in the venv's site-packages, as an editable install
+# writes, so that `.venv/bin/python -m local.demo` (or -m training.cli ...) imports edgerec.
+$(VENV)/.import-roots: $(VENV)/.installed local/import_roots.py
+	$(PY) -m local.import_roots
+	touch $@
+
 $(SAM_VENV)/.installed: requirements/sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
@@ -65,7 +69,7 @@ $(CHECKS_VENV)/.installed: requirements/checks.txt
 	$(CHECKS_VENV)/bin/pip install --quiet -r requirements/checks.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(VENV)/.import-roots
 
 demo: venv
 	$(PY) -m local.demo $(if $(DATA),--data $(DATA)) $(if $(PRESET),--preset $(PRESET))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from local.catalog_commands import synthetic_data_command, training_command
 from local.gateway import HOST, load_handler, serve
-from local.import_roots import add_import_roots, python_path
+from local.import_roots import python_path
 from local.moto_server import LOCAL_AWS_ENV, port_is_free, start_moto_server, stop_process
 from local.resources import create_stack_resources
 from local.signals import stop_on_signals
@@ -67,7 +67,7 @@ def real_catalogs(data: Path) -> dict[str, Path]:
     Raises:
         ValueError: no dataset was recognised, or two folders give the same catalog name.
     """
-    # Imported here, after main() has put the import roots on the path: training needs edgerec.
+    # Imported here, so that the commands that only import this module never load pandas.
     from training.datasets import dataset_format
 
     if not data.is_dir():
@@ -116,7 +116,6 @@ def sample_request(bundle_dir: Path) -> tuple[str, ...]:
 def main(argv: list[str] | None = None) -> None:
     """Set up the local stack, then serve until Ctrl-C."""
     stop_on_signals()
-    add_import_roots()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="API port (sam local's default)")
     parser.add_argument("--moto-port", type=int, default=5000)

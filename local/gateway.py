@@ -19,8 +19,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.import_roots import add_import_roots
-
 HOST = "127.0.0.1"
 STAGE = "prod"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
@@ -259,7 +257,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--handler", default="app.handler", help="module.function to call")
     args = parser.parse_args(argv)
-    add_import_roots()
     server = serve(load_handler(args.handler), args.port)
     print(f"local gateway on http://{HOST}:{args.port} -> {args.handler}", flush=True)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from local.import_roots import python_path
 from local.moto_server import free_port, port_is_free, stop_process
 from tests.local_api import LocalApi
 
@@ -31,6 +33,7 @@ def demo(
             str(moto_port), "--workdir", str(workdir), "--preset", "smoke",
         ],
         cwd=REPO,
+        env={**os.environ, "PYTHONPATH": python_path()},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
