@@ -9,7 +9,7 @@ CHECKS_VENV := .venv-checks
 # run here); apt needs root.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# CI and developers without Docker access to public ECR override these two (see README);
+# CI and developers without Docker access to public ECR override these two (docs/deploying.md);
 # `sam` is the pinned one in .venv-sam, put first on PATH below.
 SAM ?= sam
 BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
@@ -74,7 +74,7 @@ venv: $(VENV)/.installed $(VENV)/.import-roots
 demo: venv
 	$(PY) -m local.demo $(if $(DATA),--data $(DATA)) $(if $(PRESET),--preset $(PRESET))
 
-# Real data (README, "Real data"). Bundles go under .demo/ (ignored by git), never the repo.
+# Real data (docs/data.md). Bundles go under .demo/ (ignored by git), never the repo.
 OUT ?= .demo/train
 train: venv
 	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make train CATALOG=<name>" \
@@ -82,7 +82,7 @@ train: venv
 	$(PY) -m training.cli --catalog $(CATALOG) --data $(DATA) --out $(OUT) \
 		$(if $(PRESET),--preset $(PRESET)) $(if $(MIN_WEIGHT),--min-weight $(MIN_WEIGHT))
 
-# The evaluation (README, "Evaluation"): the report goes to $(EVAL_OUT)/<catalog>-evaluation.*
+# The evaluation (docs/evaluation.md): the report goes to $(EVAL_OUT)/<catalog>-evaluation.*
 EVAL_OUT ?= .demo/evaluation
 evaluate: venv
 	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make evaluate CATALOG=<name>" \
@@ -134,16 +134,16 @@ e2e: venv $(CHROMIUM)
 fuzz: venv
 	FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/integration/test_fuzzing.py
 
-# Serving speed against the TensorFlow way (README, "Performance"): cold start, latency and
+# Serving speed against the TensorFlow way (docs/performance.md): cold start, latency and
 # memory at 10k, 100k and 1M users and on each real dataset in BENCH_DATA. No Docker needed
 # (the image's size is read from Docker only when it is there). Bundles are kept in .bench/.
 BENCH_DATA ?= ../shared/datasets
 bench: venv
 	$(PY) -m benchmarks.serving --data $(BENCH_DATA)
-	@# The full-size load test (README, "When things fail"): clean, then DynamoDB and S3 gone.
+	@# The full-size load test (docs/reliability.md): clean, then DynamoDB and S3 gone.
 	$(PY) -m benchmarks.load_stack --requests 20000 --clients 32 --json .bench/load.json
 
-# Training speed (README, "Training speed"): the seed's pipeline and ours on each real dataset
+# Training speed (docs/performance.md): the seed's pipeline and ours on each real dataset
 # in BENCH_DATA, timed in the same run.
 bench-train: venv
 	$(PY) -m benchmarks.training_speed --data $(BENCH_DATA)

@@ -83,9 +83,7 @@ def real_catalogs(data: Path) -> dict[str, Path]:
             raise ValueError(f"{found[name]} and {folder} would both be catalog {name!r}")
         found[name] = folder
     if not found:
-        raise ValueError(
-            f"no dataset recognised in {data} or its sub-folders (see the README's Real data)"
-        )
+        raise ValueError(f"no dataset recognised in {data} or its sub-folders (see docs/data.md)")
     return dict(sorted(found.items()))
 
 
