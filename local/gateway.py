@@ -10,14 +10,19 @@ import argparse
 import base64
 import importlib
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local.moto_server import free_port, stop_process, wait_until_answering
 
 HOST = "127.0.0.1"
 STAGE = "prod"
@@ -249,6 +254,33 @@ class GatewayServer(ThreadingHTTPServer):
 def serve(handler: Handler, port: int) -> ThreadingHTTPServer:
     """A gateway server bound to 127.0.0.1:`port` (not yet serving: call serve_forever)."""
     return GatewayServer((HOST, port), make_request_handler(handler))
+
+
+@dataclass(frozen=True)
+class GatewayProcess:
+    """A gateway serving in a child process: its base URL and the process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def gateway_process(env: Mapping[str, str], timeout_s: float = 60) -> Iterator[GatewayProcess]:
+    """`python -m local.gateway` on a free port with `env`, once `/health` answers; stopped
+    when the block ends. The handler runs in its own process, as it does in Lambda."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.gateway", "--port", str(port)],
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://{HOST}:{port}"
+        wait_until_answering(f"{url}/health", timeout_s, process)
+        yield GatewayProcess(url, process)
+    finally:
+        stop_process(process)
 
 
 def main(argv: list[str] | None = None) -> None:

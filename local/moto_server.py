@@ -110,7 +110,7 @@ def start_moto_server(port: int | None = None, log_file: Path | None = None) -> 
     return server
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout_s: float = 10) -> None:
     """SIGTERM a child process, then SIGKILL it if it does not stop in time."""
     if process.poll() is None:
         process.terminate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,13 +17,13 @@ from moto import mock_aws
 
 from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
+from local.gateway import gateway_process
+from local.import_roots import python_path
 from local.moto_server import (
     LOCAL_AWS_ENV,
     MotoServer,
-    free_port,
     start_moto_server,
     stop_process,
-    wait_until_answering,
 )
 from local.resources import create_stack_resources
 from tests.local_api import LocalApi
@@ -98,18 +98,40 @@ def published_songs(stack_env: dict[str, str], tmp_path_factory: pytest.TempPath
 @contextmanager
 def running_gateway(env: dict[str, str]) -> Iterator[tuple[LocalApi, subprocess.Popen[bytes]]]:
     """The local gateway in its own process on a free port, until the block ends."""
-    port = free_port()
+    with gateway_process(env) as gateway:
+        yield LocalApi(gateway.url), gateway.process
+
+
+@contextmanager
+def serving_command(
+    command: list[str], ready: str, timeout_s: float, stop_timeout_s: float = 10
+) -> Iterator[subprocess.Popen[str]]:
+    """A long-running local command (`python -m local.demo ...`), started from the repository
+    root with the import roots in PYTHONPATH, once a line of its output contains `ready`; fails
+    the test with its last lines if none does within `timeout_s`. SIGTERM (then SIGKILL after
+    `stop_timeout_s`) stops it when the block ends, unless the test already has."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "local.gateway", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
+        command,
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": python_path()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        text=True,
     )
     try:
-        wait_until_answering(f"http://127.0.0.1:{port}/health", 60, process)
-        yield LocalApi(f"http://127.0.0.1:{port}"), process
+        assert process.stdout is not None
+        deadline = time.monotonic() + timeout_s
+        output: list[str] = []
+        for line in process.stdout:
+            output.append(line)
+            if ready in line or time.monotonic() > deadline:
+                break
+        if not any(ready in line for line in output):
+            pytest.fail(f"{' '.join(command)} never said {ready!r}:\n" + "".join(output[-40:]))
+        yield process
     finally:
-        stop_process(process)
+        stop_process(process, timeout_s=stop_timeout_s)
 
 
 @pytest.fixture(scope="session")
