@@ -111,6 +111,14 @@ def sample_request(bundle_dir: Path) -> tuple[str, ...]:
     return tuple(str(r[0]) for r in rows[:3])
 
 
+def announce_ready(started: float, serving: str, *hints: str) -> None:
+    """Tell the person who started the stack that it is ready: how long set-up took (from the
+    `time.monotonic()` value `started`), what serves where, a hint a line, and how to stop."""
+    lines = [f"\nSet up in {time.monotonic() - started:.0f} s. {serving}"]
+    lines += [f"  {hint}" for hint in hints]
+    print("\n".join([*lines, "Ctrl-C stops it."]), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Set up the local stack, then serve until Ctrl-C."""
     stop_on_signals()
@@ -164,15 +172,13 @@ def main(argv: list[str] | None = None) -> None:
         server = serve(load_handler("app.handler"), args.port)
         url = f"http://{HOST}:{args.port}"
         body = json.dumps({"items": list(sample), "limit": 5})
-        print(
-            f"\nSet up in {time.monotonic() - started:.0f} s. "
-            f"Edge Recommender is serving on {url}\n"
-            f"  curl {url}/health\n"
-            f"  curl '{url}/catalogs/{first}/items?q=the&limit=5'\n"
-            f"  curl -X POST {url}/catalogs/{first}/recommendations "
-            f"-H 'Content-Type: application/json' -d '{body}'\n"
-            "Ctrl-C stops it.",
-            flush=True,
+        announce_ready(
+            started,
+            f"Edge Recommender is serving on {url}",
+            f"curl {url}/health",
+            f"curl '{url}/catalogs/{first}/items?q=the&limit=5'",
+            f"curl -X POST {url}/catalogs/{first}/recommendations "
+            f"-H 'Content-Type: application/json' -d '{body}'",
         )
         try:
             server.serve_forever()
