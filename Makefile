@@ -9,7 +9,7 @@ CHECKS_VENV := .venv-checks
 # run here); apt needs root.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# CI and developers without Docker access to public ECR override these two (see README);
+# CI and developers without Docker access to public ECR override these two (docs/deploying.md);
 # `sam` is the pinned one in .venv-sam, put first on PATH below.
 SAM ?= sam
 BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
@@ -17,9 +17,6 @@ BASE_IMAGE ?= public.ecr.aws/lambda/python:3.13
 IMAGE_PYTHON := 3.13
 WHEELHOUSE := functions/api/wheelhouse
 
-# The same import roots as pytest and the function image: the layer's library, the function,
-# and the repository root (training, local).
-export PYTHONPATH := $(CURDIR)/layers/core/python:$(CURDIR)/functions/api:$(CURDIR)
 export SAM_CLI_TELEMETRY := 0
 export PATH := $(CURDIR)/$(SAM_VENV)/bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -27,13 +24,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 REQUIREMENTS := functions/api/requirements.txt requirements/training.txt \
 	requirements/training-nodeps.txt requirements/dev.txt
 
-.PHONY: help venv demo test lint typecheck validate unit integration clean sam-build sam-local \
-	test-sam security fuzz
+.PHONY: help venv demo test lint typecheck validate unit integration e2e clean sam-build \
+	sam-local test-sam security fuzz
 .PHONY: train fetch bench bench-train evaluate
 
 help:
 	@echo "make demo   train synthetic books and songs, publish them locally, serve on :3000"
 	@echo "make test   lint, type-check, validate the template, security scans, run every test"
+	@echo "make unit | integration | e2e   one layer of the tests alone (no lint or scans)"
 	@echo "make fuzz   fuzz the local API with thousands of generated cases (about 2 minutes)"
 	@echo "make bench  serving speed against the TensorFlow way: tables + .bench/serving.json"
 	@echo "make bench-train   our training pipeline against the seed's: .bench/training.json"
@@ -54,6 +52,13 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	$(PY) -m pip install --quiet --no-deps -r requirements/training-nodeps.txt
 	touch $@
 
+# The import roots (the layer's library, the function, the repository root), as pytest and the
+# function image have them: a .pth file in the venv's site-packages, as an editable install
+# writes, so that `.venv/bin/python -m local.demo` (or -m training.cli ...) imports edgerec.
+$(VENV)/.import-roots: $(VENV)/.installed local/import_roots.py
+	$(PY) -m local.import_roots
+	touch $@
+
 $(SAM_VENV)/.installed: requirements/sam.txt
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet -r requirements/sam.txt
@@ -64,12 +69,12 @@ $(CHECKS_VENV)/.installed: requirements/checks.txt
 	$(CHECKS_VENV)/bin/pip install --quiet -r requirements/checks.txt
 	touch $@
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(VENV)/.import-roots
 
 demo: venv
 	$(PY) -m local.demo $(if $(DATA),--data $(DATA)) $(if $(PRESET),--preset $(PRESET))
 
-# Real data (README, "Real data"). Bundles go under .demo/ (ignored by git), never the repo.
+# Real data (docs/data.md). Bundles go under .demo/ (ignored by git), never the repo.
 OUT ?= .demo/train
 train: venv
 	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make train CATALOG=<name>" \
@@ -77,7 +82,7 @@ train: venv
 	$(PY) -m training.cli --catalog $(CATALOG) --data $(DATA) --out $(OUT) \
 		$(if $(PRESET),--preset $(PRESET)) $(if $(MIN_WEIGHT),--min-weight $(MIN_WEIGHT))
 
-# The evaluation (README, "Evaluation"): the report goes to $(EVAL_OUT)/<catalog>-evaluation.*
+# The evaluation (docs/evaluation.md): the report goes to $(EVAL_OUT)/<catalog>-evaluation.*
 EVAL_OUT ?= .demo/evaluation
 evaluate: venv
 	@test -n "$(CATALOG)" -a -n "$(DATA)" || { echo "usage: make evaluate CATALOG=<name>" \
@@ -115,20 +120,30 @@ $(CHROMIUM):
 test: venv lint typecheck validate security $(CHROMIUM)
 	$(PY) -m pytest
 
+# One layer of the tests at a time, as `make test` runs them (sam-local tests left out).
+unit: venv
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	$(PY) -m pytest tests/integration
+
+e2e: venv $(CHROMIUM)
+	$(PY) -m pytest tests/e2e
+
 # The fuzzing tests of `make test`, with 20 times the generated cases and a fresh seed.
 fuzz: venv
 	FUZZ_EXAMPLES=2000 $(PY) -m pytest tests/integration/test_fuzzing.py
 
-# Serving speed against the TensorFlow way (README, "Performance"): cold start, latency and
+# Serving speed against the TensorFlow way (docs/performance.md): cold start, latency and
 # memory at 10k, 100k and 1M users and on each real dataset in BENCH_DATA. No Docker needed
 # (the image's size is read from Docker only when it is there). Bundles are kept in .bench/.
 BENCH_DATA ?= ../shared/datasets
 bench: venv
 	$(PY) -m benchmarks.serving --data $(BENCH_DATA)
-	@# The full-size load test (README, "When things fail"): clean, then DynamoDB and S3 gone.
+	@# The full-size load test (docs/reliability.md): clean, then DynamoDB and S3 gone.
 	$(PY) -m benchmarks.load_stack --requests 20000 --clients 32 --json .bench/load.json
 
-# Training speed (README, "Training speed"): the seed's pipeline and ours on each real dataset
+# Training speed (docs/performance.md): the seed's pipeline and ours on each real dataset
 # in BENCH_DATA, timed in the same run.
 bench-train: venv
 	$(PY) -m benchmarks.training_speed --data $(BENCH_DATA)

@@ -23,13 +23,8 @@ from pathlib import Path
 from benchmarks.load import LoadReport, catalog_sample, plan_requests, run_load
 from local.catalog_commands import synthetic_data_command, training_command
 from local.demo import BUCKET, TABLE, newest_bundle, stack_environment
-from local.moto_server import (
-    MotoServer,
-    free_port,
-    start_moto_server,
-    stop_process,
-    wait_until_answering,
-)
+from local.gateway import gateway_process
+from local.moto_server import MotoServer, start_moto_server, stop_process
 from local.resources import create_stack_resources
 
 
@@ -56,7 +51,6 @@ def train_synthetic_books(workdir: Path, preset: str = "smoke") -> Path:
 def load_stack(bundle: Path, workdir: Path, refresh_seconds: float = 600) -> Iterator[LoadStack]:
     """A fresh moto server with `bundle` published, and the gateway on a free port."""
     moto = start_moto_server()
-    gateway: subprocess.Popen[bytes] | None = None
     try:
         create_stack_resources(moto.endpoint_url, BUCKET, TABLE)
         env = {
@@ -66,19 +60,9 @@ def load_stack(bundle: Path, workdir: Path, refresh_seconds: float = 600) -> Ite
         }
         publish = [sys.executable, "-m", "training.publish", str(bundle)]
         subprocess.run(publish, check=True, env=env, stdout=subprocess.DEVNULL)
-        port = free_port()
-        gateway = subprocess.Popen(
-            [sys.executable, "-m", "local.gateway", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        wait_until_answering(f"{url}/health", 60, gateway)
-        yield LoadStack(url, moto)
+        with gateway_process(env) as gateway:
+            yield LoadStack(gateway.url, moto)
     finally:
-        if gateway is not None:
-            stop_process(gateway)
         stop_process(moto.process)
 
 

@@ -68,6 +68,7 @@ from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import S3BundleStore
 from edgerec.top_items import read_top_items_file
 from local.gateway import proxy_event
+from local.import_roots import python_path
 from local.moto_server import LOCAL_AWS_ENV, MotoServer, start_moto_server, stop_process
 from local.resources import create_stack_resources
 
@@ -123,10 +124,9 @@ class Options:
 
 def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of every child: import roots, one BLAS/OpenMP/TensorFlow thread."""
-    roots = [REPO / "layers/core/python", REPO / "functions/api", REPO]
     return {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(str(r) for r in roots),
+        "PYTHONPATH": python_path(),
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from local.catalog_commands import synthetic_data_command, training_command
 from local.gateway import HOST, load_handler, serve
-from local.import_roots import add_import_roots, python_path
+from local.import_roots import python_path
 from local.moto_server import LOCAL_AWS_ENV, port_is_free, start_moto_server, stop_process
 from local.resources import create_stack_resources
 from local.signals import stop_on_signals
@@ -67,7 +67,7 @@ def real_catalogs(data: Path) -> dict[str, Path]:
     Raises:
         ValueError: no dataset was recognised, or two folders give the same catalog name.
     """
-    # Imported here, after main() has put the import roots on the path: training needs edgerec.
+    # Imported here, so that the commands that only import this module never load pandas.
     from training.datasets import dataset_format
 
     if not data.is_dir():
@@ -83,9 +83,7 @@ def real_catalogs(data: Path) -> dict[str, Path]:
             raise ValueError(f"{found[name]} and {folder} would both be catalog {name!r}")
         found[name] = folder
     if not found:
-        raise ValueError(
-            f"no dataset recognised in {data} or its sub-folders (see the README's Real data)"
-        )
+        raise ValueError(f"no dataset recognised in {data} or its sub-folders (see docs/data.md)")
     return dict(sorted(found.items()))
 
 
@@ -115,10 +113,17 @@ def sample_request(bundle_dir: Path) -> tuple[str, ...]:
     return tuple(items.ids[row] for row in popular[:3])
 
 
+def announce_ready(started: float, serving: str, *hints: str) -> None:
+    """Tell the person who started the stack that it is ready: how long set-up took (from the
+    `time.monotonic()` value `started`), what serves where, a hint a line, and how to stop."""
+    lines = [f"\nSet up in {time.monotonic() - started:.0f} s. {serving}"]
+    lines += [f"  {hint}" for hint in hints]
+    print("\n".join([*lines, "Ctrl-C stops it."]), flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Set up the local stack, then serve until Ctrl-C."""
     stop_on_signals()
-    add_import_roots()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000, help="API port (sam local's default)")
     parser.add_argument("--moto-port", type=int, default=5000)
@@ -169,15 +174,13 @@ def main(argv: list[str] | None = None) -> None:
         server = serve(load_handler("app.handler"), args.port)
         url = f"http://{HOST}:{args.port}"
         body = json.dumps({"items": list(sample), "limit": 5})
-        print(
-            f"\nSet up in {time.monotonic() - started:.0f} s. "
-            f"Edge Recommender is serving on {url}\n"
-            f"  curl {url}/health\n"
-            f"  curl '{url}/catalogs/{first}/items?q=the&limit=5'\n"
-            f"  curl -X POST {url}/catalogs/{first}/recommendations "
-            f"-H 'Content-Type: application/json' -d '{body}'\n"
-            "Ctrl-C stops it.",
-            flush=True,
+        announce_ready(
+            started,
+            f"Edge Recommender is serving on {url}",
+            f"curl {url}/health",
+            f"curl '{url}/catalogs/{first}/items?q=the&limit=5'",
+            f"curl -X POST {url}/catalogs/{first}/recommendations "
+            f"-H 'Content-Type: application/json' -d '{body}'",
         )
         try:
             server.serve_forever()

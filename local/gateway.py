@@ -10,16 +10,19 @@ import argparse
 import base64
 import importlib
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.import_roots import add_import_roots
+from local.moto_server import free_port, stop_process, wait_until_answering
 
 HOST = "127.0.0.1"
 STAGE = "prod"
@@ -253,13 +256,39 @@ def serve(handler: Handler, port: int) -> ThreadingHTTPServer:
     return GatewayServer((HOST, port), make_request_handler(handler))
 
 
+@dataclass(frozen=True)
+class GatewayProcess:
+    """A gateway serving in a child process: its base URL and the process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def gateway_process(env: Mapping[str, str], timeout_s: float = 60) -> Iterator[GatewayProcess]:
+    """`python -m local.gateway` on a free port with `env`, once `/health` answers; stopped
+    when the block ends. The handler runs in its own process, as it does in Lambda."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.gateway", "--port", str(port)],
+        env=dict(env),
+        stdout=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://{HOST}:{port}"
+        wait_until_answering(f"{url}/health", timeout_s, process)
+        yield GatewayProcess(url, process)
+    finally:
+        stop_process(process)
+
+
 def main(argv: list[str] | None = None) -> None:
     """`python -m local.gateway --port 3000`: serve the API function on 127.0.0.1."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=3000)
     parser.add_argument("--handler", default="app.handler", help="module.function to call")
     args = parser.parse_args(argv)
-    add_import_roots()
     server = serve(load_handler(args.handler), args.port)
     print(f"local gateway on http://{HOST}:{args.port} -> {args.handler}", flush=True)
     try:

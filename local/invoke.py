@@ -11,7 +11,6 @@ from pathlib import Path
 
 from local.demo import stack_environment
 from local.gateway import LocalLambdaContext, load_handler
-from local.import_roots import add_import_roots
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,7 +29,6 @@ def main(argv: list[str] | None = None) -> None:
         demo_stack = stack_environment(f"http://127.0.0.1:{args.moto_port}", Path(".demo"))
         for name, value in demo_stack.items():
             os.environ.setdefault(name, value)
-    add_import_roots()
     event = json.loads(args.event.read_text(encoding="utf-8"))
     # As `sam local invoke` does: the function's logs and metrics go to stderr, the answer alone
     # to stdout, so it can be piped into jq.

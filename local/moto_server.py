@@ -46,8 +46,9 @@ class MotoServer:
         return local_client(service, self.endpoint_url)
 
 
-def local_client(service: str, endpoint_url: str) -> Any:
-    """A boto3 client for a local endpoint that never looks for real AWS credentials."""
+def local_client(service: str, endpoint_url: str | None) -> Any:
+    """A boto3 client for a local endpoint (`None`: boto3's own, as moto's in-process mock
+    intercepts it) that never looks for real AWS credentials."""
     session = boto3.Session(
         aws_access_key_id=LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
@@ -109,7 +110,7 @@ def start_moto_server(port: int | None = None, log_file: Path | None = None) -> 
     return server
 
 
-def stop_process(process: subprocess.Popen[bytes], timeout_s: float = 10) -> None:
+def stop_process(process: subprocess.Popen[Any], timeout_s: float = 10) -> None:
     """SIGTERM a child process, then SIGKILL it if it does not stop in time."""
     if process.poll() is None:
         process.terminate()

@@ -55,8 +55,12 @@ def top_items_table_schema(template: Path = TEMPLATE) -> dict[str, Any]:
     }
 
 
-def create_stack_resources(endpoint_url: str, bucket: str, table: str) -> None:
-    """Create the model bucket and the top-items table at `endpoint_url` if they are missing."""
+def create_stack_resources(endpoint_url: str | None, bucket: str, table: str) -> None:
+    """Create the model bucket and the top-items table at `endpoint_url` if they are missing.
+
+    `None` is boto3's own endpoint: moto's in-process mock in the unit tests, so that they
+    too get the template's table rather than a schema of their own.
+    """
     s3 = local_client("s3", endpoint_url)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from local.catalog_commands import synthetic_data_command, training_command
-from local.demo import BUCKET, CATALOGS, TABLE, run_step, stack_environment
+from local.demo import BUCKET, CATALOGS, TABLE, announce_ready, run_step, stack_environment
 from local.import_roots import REPO
 from local.moto_server import port_is_free, start_moto_server, stop_process, wait_until_answering
 from local.resources import create_stack_resources
@@ -92,12 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         )  # fmt: skip
         url = f"http://{HOST}:{args.port}"
         wait_until_answering(f"{url}/health", 180, sam)
-        print(
-            f"\nSet up in {time.monotonic() - started:.0f} s. sam local serves the image on "
-            f"{url} (web page at {url}/)\n"
-            f"  env vars for sam local invoke: {env_file}\n"
-            "Ctrl-C stops it.",
-            flush=True,
+        announce_ready(
+            started,
+            f"sam local serves the image on {url} (web page at {url}/)",
+            f"env vars for sam local invoke: {env_file}",
         )
         try:
             sam.wait()

@@ -5,16 +5,14 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from local.moto_server import free_port, port_is_free, stop_process
+from local.moto_server import free_port, port_is_free
+from tests.conftest import serving_command
 from tests.local_api import LocalApi
 
-REPO = Path(__file__).resolve().parents[2]
 SETUP_TIMEOUT_S = 300  # the issue's bound on set-up after the first package install
 
 
@@ -25,31 +23,12 @@ def demo(
     """The demo on free ports, with the fast training preset, once it says it is serving."""
     port, moto_port = free_port(), free_port()
     workdir = tmp_path_factory.mktemp("demo")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "local.demo", "--port", str(port), "--moto-port",
-            str(moto_port), "--workdir", str(workdir), "--preset", "smoke",
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    deadline = time.monotonic() + SETUP_TIMEOUT_S
-    output: list[str] = []
-    for line in process.stdout:
-        output.append(line)
-        if "is serving on" in line or time.monotonic() > deadline:
-            break
-    if not any("is serving on" in line for line in output):
-        stop_process(process)  # type: ignore[arg-type]
-        pytest.fail("the demo never said it was serving:\n" + "".join(output[-30:]))
-    try:
+    command = [
+        sys.executable, "-m", "local.demo", "--port", str(port), "--moto-port", str(moto_port),
+        "--workdir", str(workdir), "--preset", "smoke",
+    ]  # fmt: skip
+    with serving_command(command, "is serving on", SETUP_TIMEOUT_S) as process:
         yield LocalApi(f"http://127.0.0.1:{port}"), moto_port, process
-    finally:
-        stop_process(process)  # type: ignore[arg-type]
 
 
 def test_the_demo_serves_limit_recommendations_for_books_and_songs_none_an_input(demo):

@@ -7,18 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from local.moto_server import free_port, stop_process
+from local.moto_server import free_port
 from local.sam_local import FUNCTION, sam_command
+from tests.conftest import serving_command
 from tests.local_api import LocalApi
 
 pytestmark = pytest.mark.sam
@@ -41,39 +40,17 @@ class SamStack:
 def sam_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamStack]:
     port, moto_port = free_port(), free_port()
     workdir = tmp_path_factory.mktemp("sam-local")
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "local.sam_local", "--port", str(port), "--moto-port",
-            str(moto_port), "--workdir", str(workdir), "--preset", "smoke", "--sam", SAM,
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )  # fmt: skip
-    assert process.stdout is not None
-    deadline = time.monotonic() + SETUP_TIMEOUT_S
-    output: list[str] = []
-    for line in process.stdout:
-        output.append(line)
-        if "sam local serves the image" in line or time.monotonic() > deadline:
-            break
-    if not any("sam local serves the image" in line for line in output):
-        stop_process(process)  # type: ignore[arg-type]
-        pytest.fail("sam local never served:\n" + "".join(output[-40:]))
-    try:
+    command = [
+        sys.executable, "-m", "local.sam_local", "--port", str(port), "--moto-port",
+        str(moto_port), "--workdir", str(workdir), "--preset", "smoke", "--sam", SAM,
+    ]  # fmt: skip
+    # SIGTERM lets sam remove its warm containers, which takes a while.
+    with serving_command(command, "sam local serves the image", SETUP_TIMEOUT_S, 60):
         yield SamStack(
             LocalApi(f"http://127.0.0.1:{port}"),
             workdir / "env.json",
             f"http://127.0.0.1:{moto_port}",
         )
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def test_health_lists_both_catalogs(sam_stack):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.datasets import LoadedDataset, dataset_format, detect_and_load
+from training.datasets import FileReport, LoadedDataset, dataset_format, detect_and_load
 from training.fetch import SOURCES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -44,24 +44,20 @@ def lastfm() -> LoadedDataset:
     return real_dataset("lastfm-2k", "user_artists.dat.gz")
 
 
+def counts(read: FileReport) -> tuple[str, int, dict[str, int], dict[str, int], dict[str, int]]:
+    """A file's name and data rows, then the rows its loader skipped, left unmatched, repaired."""
+    return read.name, read.rows, read.skipped, read.unmatched, read.repaired
+
+
 def test_book_crossing_reads_every_rating_and_book_and_leaves_out_unlisted_isbns(book_crossing):
     ratings, books = book_crossing.report.files
+    # The README's 118,605 unlisted ratings, less 3 whose ISBN matches once upper-cased.
+    unlisted = {"ISBN not in BX-Books.csv.gz": 118_602}
 
     assert book_crossing.report.source == "book-crossing (original BX-CSV-Dump)"
-    assert (ratings.name, ratings.rows, ratings.skipped) == (
-        "BX-Book-Ratings.csv.gz",
-        1_149_780,
-        {},
-    )
-    # The README's 118,605 unlisted ratings, less 3 whose ISBN matches once upper-cased.
-    assert ratings.unmatched == {"ISBN not in BX-Books.csv.gz": 118_602}
+    assert counts(ratings) == ("BX-Book-Ratings.csv.gz", 1_149_780, {}, unlisted, {})
     # With `\"` read as an escaped quote, all 271,379 books have their 8 fields.
-    assert (books.name, books.rows, books.skipped, books.repaired) == (
-        "BX-Books.csv.gz",
-        271_379,
-        {},
-        {},
-    )
+    assert counts(books) == ("BX-Books.csv.gz", 271_379, {}, {}, {})
 
 
 def test_book_crossing_likes_are_ratings_of_five_or_more_of_listed_books(book_crossing):
@@ -89,18 +85,8 @@ def test_lastfm_reads_every_play_and_artist(lastfm):
     plays, artists = lastfm.report.files
 
     assert lastfm.report.source == "last.fm (HetRec 2011)"
-    assert (plays.name, plays.rows, plays.skipped, plays.unmatched) == (
-        "user_artists.dat.gz",
-        92_834,
-        {},
-        {},
-    )
-    assert (artists.name, artists.rows, artists.skipped, artists.repaired) == (
-        "artists.dat.gz",
-        17_632,
-        {},
-        {},
-    )
+    assert counts(plays) == ("user_artists.dat.gz", 92_834, {}, {}, {})
+    assert counts(artists) == ("artists.dat.gz", 17_632, {}, {}, {})
 
 
 def test_lastfm_every_play_is_a_like_weighted_by_its_play_count(lastfm):

@@ -11,6 +11,8 @@ REPO = Path(__file__).resolve().parents[3]
 LIBRARY = REPO / "layers/core/python/edgerec"
 FUNCTIONS = REPO / "functions"
 TRAINING = REPO / "training"
+# Everything that runs from this repository, tests included.
+CODE = [LIBRARY, FUNCTIONS, TRAINING, REPO / "local", REPO / "benchmarks", REPO / "tests"]
 
 
 def imported_roots(path: Path) -> set[str]:
@@ -93,3 +95,38 @@ def test_the_contract_imports_nothing_above_it(contract: str):
     imported = imported_library_modules(LIBRARY / f"{contract}.py")
 
     assert imported <= {"bundle", "top_items", "errors", "strategies"}
+
+
+def is_sys_path(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr == "path"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "sys"
+    )
+
+
+def edits_sys_path(path: Path) -> bool:
+    """Whether a file changes `sys.path`: calls one of its methods, or assigns to it."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Attribute) and is_sys_path(node.value):
+            return True  # sys.path.insert(...), .append, .extend, .remove ...
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AugAssign):
+            targets = [node.target]
+        for target in targets:
+            if is_sys_path(target) or (
+                isinstance(target, ast.Subscript) and is_sys_path(target.value)
+            ):
+                return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for folder in CODE for p in python_files(folder)],
+    ids=lambda p: p.relative_to(REPO).as_posix(),
+)
+def test_no_code_edits_sys_path_the_import_roots_come_from_the_environment(path: Path):
+    # pyproject's pythonpath for pytest, the venv's .pth (make venv), PYTHONPATH for children.
+    assert not edits_sys_path(path)

@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from edgerec.observability import logger
 from edgerec.service import recommender_service
 from edgerec.settings import Settings, settings
 from edgerec.stores.clients import dynamodb_client, s3_client
 from local.gateway import LocalLambdaContext
+from tests.conftest import in_process_aws
 from tests.unit.edgerec.bundle_factory import write_synthetic_bundle
 from training.publish import publish_bundle
 
@@ -100,12 +99,7 @@ def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Publi
 
     The function's per-process state is reset before and after, so each test starts cold.
     """
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
     env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
         "MODEL_BUCKET": BUCKET,
         "TOP_ITEMS_TABLE": TABLE,
         "BUNDLE_CACHE_DIR": str(tmp_path / "cache"),
@@ -114,14 +108,7 @@ def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Publi
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     reset_process_state()
-    with mock_aws():
-        boto3.client("s3").create_bucket(Bucket=BUCKET)
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            KeySchema=[{"AttributeName": "user_key", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "user_key", "AttributeType": "S"}],
-        )
+    with in_process_aws(monkeypatch, BUCKET, TABLE):
         folders, versions = {}, {}
         for catalog, version in [("books", "20260101T000000Z-b00001"), ("songs", "v-songs-1")]:
             folder = tmp_path / "bundles" / catalog

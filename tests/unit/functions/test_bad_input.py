@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import app
+from local.import_roots import python_path
 from tests.unit.functions.test_app import call, popular, recommend
 
 REPO = Path(__file__).resolve().parents[3]
@@ -22,8 +23,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def fresh_interpreter_env() -> dict[str, str]:
     """This environment with the function's import roots, for a fresh `python -c`."""
-    roots = (REPO / p for p in ("layers/core/python", "functions/api", "."))
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(str(r) for r in roots)}
+    return {**os.environ, "PYTHONPATH": python_path()}
 
 
 def run_fresh_interpreter(

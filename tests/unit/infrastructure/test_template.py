@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 from typing import Any
 
 from edgerec import settings
+from edgerec.compact_index import KERNEL_CHOICES
+from edgerec.settings import numkong_kernels
+from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES
 from local.resources import TEMPLATE, template_resources, template_section, top_items_table_schema
 
 REPO = Path(__file__).resolve().parents[3]
@@ -73,6 +77,22 @@ def test_every_variable_the_function_reads_is_declared_in_the_template():
     assert read <= declared
 
 
+def test_the_strategy_parameter_offers_every_strategy_of_the_library_and_its_default():
+    parameter = template_section("Parameters")["RecommendationStrategy"]
+
+    assert _function()["Environment"]["Variables"]["STRATEGY"] == "RecommendationStrategy"
+    assert sorted(parameter["AllowedValues"]) == sorted(STRATEGIES)
+    assert parameter["Default"] == DEFAULT_STRATEGY
+
+
+def test_the_kernel_parameter_offers_the_librarys_kernel_choices_and_its_default():
+    parameter = template_section("Parameters")["IndexKernels"]
+
+    assert _function()["Environment"]["Variables"]["NUMKONG_KERNELS"] == "IndexKernels"
+    assert sorted(parameter["AllowedValues"]) == sorted(KERNEL_CHOICES)
+    assert parameter["Default"] == numkong_kernels({})
+
+
 def test_the_bucket_is_encrypted_and_not_public_and_the_table_on_demand():
     resources = template_resources()
     bucket = resources["ModelBucket"]["Properties"]
@@ -87,6 +107,24 @@ def test_the_local_table_has_the_key_that_publishing_and_serving_use():
     schema = top_items_table_schema(TEMPLATE)
 
     assert schema["KeySchema"] == [{"AttributeName": "user_key", "KeyType": "HASH"}]
+
+
+def calls_create_table(path: Path) -> bool:
+    """Whether a Python file calls some client's `create_table`."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "create_table"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
+def test_every_table_the_tests_and_the_local_stack_create_is_made_from_the_template():
+    code = [p for folder in ("tests", "local", "benchmarks") for p in (REPO / folder).rglob("*.py")]
+    creators = {p.relative_to(REPO).as_posix() for p in code if calls_create_table(p)}
+
+    # The one place, which reads the table's schema from template.yaml.
+    assert creators == {"local/resources.py"}
 
 
 def test_the_allowed_cors_origin_is_one_parameter_for_the_api_its_errors_and_the_function():
