@@ -13,12 +13,11 @@ gc.disable()
 import base64
 import json
 import re
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from http import HTTPStatus
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import (
     APIGatewayRestResolver,
@@ -42,18 +41,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StrictStr,
-    field_validator,
-)
+from pydantic import BaseModel
 
+from api_models import (
+    MAX_LIKED_ITEMS,
+    MAX_RECOMMENDATIONS,
+    MAX_SEARCH_RESULTS,
+    MAX_TEXT,
+    CatalogHealthOut,
+    ErrorOut,
+    HealthOut,
+    ItemOut,
+    ItemsOut,
+    RecommendationRequest,
+    RecommendationsOut,
+    RecommendedItemOut,
+)
 from edgerec.bundle import CatalogItem
 from edgerec.errors import (
     BundleError,
@@ -64,13 +68,10 @@ from edgerec.errors import (
 from edgerec.observability import logger, metrics
 from edgerec.service import recommender_service
 from edgerec.settings import cors_allowed_origin
+from request_log import request_log
 
 PAGE = Path(__file__).resolve().parent / "web" / "index.html"
 API_VERSION = "0.1.0"  # the project's version (pyproject.toml); the document's own version
-MAX_LIKED_ITEMS = 10
-MAX_RECOMMENDATIONS = 100
-MAX_SEARCH_RESULTS = 50
-MAX_TEXT = 200  # longest item id or search text accepted; real ones are far shorter
 # A full request is under 3 KiB (ten 200-character ids); anything far bigger is a mistake or
 # an attack, refused before it is parsed. API Gateway itself would pass up to 10 MB.
 MAX_BODY_BYTES = 64 * 1024
@@ -155,99 +156,6 @@ def reject_unreadable_bodies(
 
 
 app.use(middlewares=[reject_unreadable_bodies])
-
-
-def _whole_number(value: Any) -> Any:
-    """5.0 as 5: JSON Schema counts it an integer, and so does the OpenAPI document; strings and
-    booleans stay refused."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-class RecommendationRequest(BaseModel):
-    """Items someone loves, and how many recommendations they want."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    items: list[Annotated[StrictStr, Field(min_length=1, max_length=MAX_TEXT)]] = Field(
-        min_length=1,
-        max_length=MAX_LIKED_ITEMS,
-        description="Ids of the items someone loves: distinct, known to the catalog.",
-        json_schema_extra={"uniqueItems": True},
-    )
-    limit: Annotated[StrictInt, BeforeValidator(_whole_number)] = Field(
-        default=10, ge=1, le=MAX_RECOMMENDATIONS, description="How many items to recommend."
-    )
-
-    @field_validator("items")
-    @classmethod
-    def items_are_distinct(cls, items: list[str]) -> list[str]:
-        """Refuse repeated ids: each liked item counts once, so a repeat is a client bug."""
-        repeated = sorted({i for i in items if items.count(i) > 1})
-        if repeated:
-            raise ValueError(f"item ids must be distinct; repeated: {', '.join(repeated)}")
-        return items
-
-
-class ItemOut(BaseModel):
-    """An item as a page shows it."""
-
-    id: str
-    title: str
-    creator: str
-
-
-class RecommendedItemOut(ItemOut):
-    """A recommended item, its score (its share of the nearest users' vote, 0 to 1), and the
-    liked item it is most like (`because`), for the page to say why it is there."""
-
-    score: float
-    because: str | None
-
-
-class ItemsOut(BaseModel):
-    """Search results, best first."""
-
-    items: list[ItemOut]
-
-
-class RecommendationsOut(BaseModel):
-    """Recommendations, best first; `degraded` when they are a popularity fallback."""
-
-    catalog: str
-    model_version: str
-    items: list[RecommendedItemOut]
-    degraded: bool
-
-
-class CatalogHealthOut(BaseModel):
-    """One served catalog's live version and sizes."""
-
-    model_version: str
-    items: int
-    users: int
-
-
-class HealthOut(BaseModel):
-    """The function is up, with the catalogs it serves."""
-
-    status: Literal["ok"]
-    catalogs: dict[str, CatalogHealthOut]
-
-
-class FieldErrorOut(BaseModel):
-    """One invalid field of a request and what is wrong with it."""
-
-    field: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    """Every error answer: a `message` that says what is wrong, and for some, details."""
-
-    message: str
-    errors: list[FieldErrorOut] | None = Field(default=None, description="422: each bad field")
-    unknown_items: list[str] | None = Field(default=None, description="422: ids not in the catalog")
-    known_catalogs: list[str] | None = Field(default=None, description="404: the served catalogs")
 
 
 ERRORS: dict[int, str] = {
@@ -519,34 +427,6 @@ def _field_name(location: Sequence[str | int]) -> str:
 
 def _item_out(item: CatalogItem) -> ItemOut:
     return ItemOut(id=item.id, title=item.title, creator=item.creator)
-
-
-@lambda_handler_decorator
-def request_log(
-    handler: Callable[[dict[str, Any], LambdaContext], dict[str, Any]],
-    event: dict[str, Any],
-    context: LambdaContext,
-) -> dict[str, Any]:
-    """One structured line per request: method, path, status, latency (and the catalog and
-    model version the route appended); never the event or its body."""
-    started = time.perf_counter()
-    response = handler(event, context)
-    latency_ms = (time.perf_counter() - started) * 1000
-    status = int(response.get("statusCode", 0))
-    logger.info(
-        "request",
-        extra={
-            "method": event.get("httpMethod"),
-            "path": event.get("path"),
-            "status": status,
-            "latency_ms": round(latency_ms, 2),
-        },
-    )
-    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="Latency", unit=MetricUnit.Milliseconds, value=latency_ms)
-    if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-        metrics.add_metric(name="ServerErrors", unit=MetricUnit.Count, value=1)
-    return response
 
 
 @logger.inject_lambda_context(
