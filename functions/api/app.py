@@ -26,9 +26,7 @@ from aws_lambda_powertools.event_handler import (
     content_types,
 )
 from aws_lambda_powertools.event_handler.exceptions import (
-    BadRequestError,
     NotFoundError,
-    RequestEntityTooLargeError,
     ServiceError,
 )
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
@@ -41,6 +39,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path as PathParam
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -90,37 +89,18 @@ Limits, each answered with a 4xx JSON body whose `message` says what is wrong:
 """
 
 
-def parse_json_body(text: str) -> Any:
-    """Parse a request body for Powertools: first the checks every body gets (size, type,
-    encoding), then json.loads, whose crashes on hostile input (deep nesting, a number of
-    thousands of digits) become 400s instead of 500s."""
-    problem = body_problem()
-    if problem is not None:
-        raise problem
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        raise  # Powertools reports it as invalid JSON, with the position
-    except RecursionError as e:
-        raise BadRequestError("the request body is not valid JSON: it nests too deeply") from e
-    except ValueError as e:  # an integer of more than 4300 digits
-        raise BadRequestError("the request body is not valid JSON: a number is too long") from e
+class UnreadableBodyError(Exception):
+    """A request body this API cannot read as JSON, with the status and message that say why."""
+
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
-app = APIGatewayRestResolver(
-    enable_validation=True,
-    cors=CORSConfig(allow_origin=cors_allowed_origin()),
-    json_body_deserializer=parse_json_body,
-    # Never Powertools' debug mode, whatever POWERTOOLS_DEV says: it prints whole events (and
-    # their bodies) and puts tracebacks in 500 answers.
-    debug=False,
-)
-
-
-def body_problem() -> ServiceError | None:
-    """Why the current request's body cannot be read as JSON text, or None if it can (or
-    there is none): over MAX_BODY_BYTES (413), not JSON by its type (415), not UTF-8 (400)."""
-    event = app.current_event
+def unreadable_body(event: APIGatewayProxyEvent) -> UnreadableBodyError | None:
+    """Why `event`'s body cannot be read as JSON text, or None if it can (or there is none):
+    over MAX_BODY_BYTES (413), not JSON by its type (415), not UTF-8 (400)."""
     raw = event.body
     if not raw:
         return None
@@ -130,32 +110,95 @@ def body_problem() -> ServiceError | None:
         else len(raw.encode("utf-8", errors="surrogatepass"))
     )
     if size > MAX_BODY_BYTES:
-        return RequestEntityTooLargeError(
-            f"the request body is {size} bytes; at most {MAX_BODY_BYTES} are accepted"
+        return UnreadableBodyError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"the request body is {size} bytes; at most {MAX_BODY_BYTES} are accepted",
         )
     media_type = event.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ("", "application/json"):
-        return ServiceError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, JSON_ONLY)
+        return UnreadableBodyError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, JSON_ONLY)
     if event.is_base64_encoded:
         try:
             base64.b64decode(raw, validate=True).decode("utf-8")
         except ValueError:
-            return BadRequestError("the request body is not valid UTF-8 text")
+            return UnreadableBodyError(
+                HTTPStatus.BAD_REQUEST, "the request body is not valid UTF-8 text"
+            )
     return None
 
 
-def reject_unreadable_bodies(
+def parse_json(text: str) -> Any:
+    """json.loads, whose crashes on hostile input (deep nesting, a number of thousands of
+    digits) become 400s instead of 500s."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise  # Powertools reports it as invalid JSON, with the position
+    except RecursionError as e:
+        raise UnreadableBodyError(
+            HTTPStatus.BAD_REQUEST, "the request body is not valid JSON: it nests too deeply"
+        ) from e
+    except ValueError as e:  # an integer of more than 4300 digits
+        raise UnreadableBodyError(
+            HTTPStatus.BAD_REQUEST, "the request body is not valid JSON: a number is too long"
+        ) from e
+
+
+_REFUSAL = "unreadable_body"  # the routing context's key for the body's verdict
+
+
+def recorded_refusal(context: Mapping[str, Any]) -> UnreadableBodyError | None:
+    """The verdict on the current request's body, as BodyCheckingResolver.resolve recorded it
+    in the routing context (None: the body is readable)."""
+    try:
+        refusal: UnreadableBodyError | None = context[_REFUSAL]
+    except KeyError:
+        raise RuntimeError(
+            "no verdict on this request's body: not a BodyCheckingResolver"
+        ) from None
+    return refusal
+
+
+def refuse_unreadable_body(
     router: APIGatewayRestResolver, next_middleware: NextMiddleware
 ) -> Response[Any]:
-    """Refuse a body that is too big, not JSON or not UTF-8 on every route, also those that
-    never read one (Powertools would otherwise accept form and multipart bodies)."""
-    problem = body_problem()
-    if problem is not None:
-        raise problem
+    """Refuse an unreadable body on every route, also those that never read one (Powertools
+    would otherwise accept form and multipart bodies)."""
+    refusal = recorded_refusal(router.context)
+    if refusal is not None:
+        raise refusal
     return next_middleware(router)
 
 
-app.use(middlewares=[reject_unreadable_bodies])
+class BodyCheckingResolver(APIGatewayRestResolver):
+    """A REST resolver that judges each request's body once, before routing: an unreadable
+    body is refused with its reason on every route, whatever part of Powertools reads it."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(json_body_deserializer=self._read_json, **options)
+        self.use(middlewares=[refuse_unreadable_body])
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Record the body's verdict in the routing context (Powertools clears it after each
+        request), then resolve as usual."""
+        self.context[_REFUSAL] = unreadable_body(APIGatewayProxyEvent(dict(event)))
+        return super().resolve(event, context)
+
+    def _read_json(self, text: str) -> Any:
+        """Powertools' JSON reader: an unreadable body is refused before it is parsed."""
+        refusal = recorded_refusal(self.context)
+        if refusal is not None:
+            raise refusal
+        return parse_json(text)
+
+
+app = BodyCheckingResolver(
+    enable_validation=True,
+    cors=CORSConfig(allow_origin=cors_allowed_origin()),
+    # Never Powertools' debug mode, whatever POWERTOOLS_DEV says: it prints whole events (and
+    # their bodies) and puts tracebacks in 500 answers.
+    debug=False,
+)
 
 
 ERRORS: dict[int, str] = {
@@ -347,10 +390,14 @@ def error_response(error: Exception) -> Response[dict[str, Any]]:
 def _http_error(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, body and headers for an error; unknown errors are a bare 500."""
     match error:
-        case RequestValidationError() | ValueError() if (problem := body_problem()) is not None:
+        case UnreadableBodyError():
+            return error.status, {"message": error.message}, {}
+        case RequestValidationError() | ValueError() if (
+            refusal := recorded_refusal(app.context)
+        ) is not None:
             # The body itself cannot be read (too big, not JSON, not UTF-8): that is the answer,
             # whatever reading it raised first (field errors of a form, a multipart parser's).
-            return problem.status_code, {"message": problem.msg}, {}
+            return refusal.status, {"message": refusal.message}, {}
         case RequestValidationError():
             return _validation_error(error.errors())
         case RequestUnsupportedContentType():
