@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from http import HTTPStatus
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError, ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
@@ -16,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from allowed_methods import AllowedMethods
 from edgerec.errors import (
     BundleError,
     StoreUnavailableError,
@@ -23,7 +23,7 @@ from edgerec.errors import (
     UnknownItemsError,
 )
 from edgerec.observability import logger
-from openapi_document import including_resolver
+from openapi_document import documented_operations, including_resolver
 from request_body import JSON_ONLY, UnreadableBodyError, recorded_refusal
 
 router = APIGatewayRouter()  # type: ignore[no-untyped-call]  # Powertools leaves it untyped
@@ -60,7 +60,7 @@ def _http_error(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
             return 415, {"message": JSON_ONLY}, {}
         case NotFoundError():
             event = router.current_event
-            allowed = _methods_allowed(event.path)
+            allowed = _allowed_methods().on(event.path)
             if allowed:
                 message = f"{event.http_method} is not allowed on {event.path}; use {allowed}"
                 return 405, {"message": message}, {"Allow": allowed}
@@ -78,25 +78,10 @@ def _http_error(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
             return 500, {"message": "internal error"}, {}
 
 
-def _methods_allowed(path: str) -> str:
-    """The methods the documented routes answer on `path` ("GET, OPTIONS"), "" if none."""
-    methods = {m for pattern, m in _documented_routes() if pattern.match(path)}
-    return ", ".join(sorted(methods | {"OPTIONS"})) if methods else ""
-
-
 @cache
-def _documented_routes() -> list[tuple[re.Pattern[str], str]]:
-    """(path pattern, method) of every operation in the OpenAPI document; the patterns are the
-    resolver's own, so a 405 is only ever said where another method would be routed."""
-    routes = []
-    schema = including_resolver(router).get_openapi_schema()
-    for template, item in (schema.paths or {}).items():
-        rule = re.sub(r"\{(\w+)\}", r"<\1>", template)  # Powertools' syntax for a path parameter
-        pattern: re.Pattern[str] = APIGatewayRestResolver._compile_regex(rule)
-        for method in ("get", "put", "post", "delete", "patch"):
-            if getattr(item, method) is not None:
-                routes.append((pattern, method.upper()))
-    return routes
+def _allowed_methods() -> AllowedMethods:
+    """The methods of the operations in the API's OpenAPI document; built on the first 404."""
+    return AllowedMethods(documented_operations(including_resolver(router)))
 
 
 def _validation_error(errors: Sequence[Any]) -> tuple[int, dict[str, Any], dict[str, str]]:

@@ -67,6 +67,17 @@ def openapi_json(resolver: APIGatewayRestResolver, base_path: str = "") -> str:
     return json.dumps(_without_powertools_errors(json.loads(generated)), indent=2)
 
 
+def documented_operations(resolver: APIGatewayRestResolver) -> list[tuple[str, str]]:
+    """(path template, HTTP method) of each operation in `resolver`'s OpenAPI document, e.g.
+    ("/catalogs/{catalog}/items", "GET")."""
+    operations = []
+    for template, item in (resolver.get_openapi_schema().paths or {}).items():
+        for method in ("get", "put", "post", "delete", "options", "head", "patch", "trace"):
+            if getattr(item, method) is not None:
+                operations.append((template, method.upper()))
+    return operations
+
+
 def _without_powertools_errors(document: dict[str, Any]) -> dict[str, Any]:
     """Powertools documents a 422 of its own error shape on every route; the routes that can
     answer 422 document ErrorOut instead, and the others (the page, health) cannot."""
