@@ -51,8 +51,8 @@ def _http_error(error: Exception) -> tuple[int, dict[str, Any], dict[str, str]]:
         case RequestValidationError() | ValueError() if (
             refusal := recorded_refusal(router.context)
         ) is not None:
-            # The body itself cannot be read (too big, not JSON, not UTF-8): that is the answer,
-            # whatever reading it raised first (field errors of a form, a multipart parser's).
+            # The body was judged unreadable before routing: that verdict is the answer,
+            # whatever Powertools raised first on reading it (a form's field errors, say).
             return refusal.status, {"message": refusal.message}, {}
         case RequestValidationError():
             return _validation_error(error.errors())
