@@ -1,5 +1,4 @@
-"""The API function's entry point: the resolver, built from the modules beside it, and the
-Lambda handler."""
+"""The API function's entry point: its resolver, built from the sibling modules, and its handler."""
 
 from __future__ import annotations
 

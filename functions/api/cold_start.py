@@ -1,5 +1,4 @@
-"""The entry point's cold-start bootstrap: what lives as long as the process is made with the
-garbage collector paused."""
+"""The entry point's cold-start bootstrap: long-lived objects made with the collector paused."""
 
 from __future__ import annotations
 
