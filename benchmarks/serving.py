@@ -879,10 +879,10 @@ def parse_options(argv: list[str] | None) -> Options:
 
 
 # What the measured processes import from this repository: the function, as its image holds
-# it, and the two benchmark children.
+# it (the library and every module beside app.py), and the two benchmark children.
 MEASURED_CODE = (
     REPO / "layers/core/python/edgerec",
-    REPO / "functions/api/app.py",
+    *sorted((REPO / "functions/api").glob("*.py")),
     REPO / "benchmarks/serving_process.py",
     REPO / "benchmarks/tensorflow_process.py",
 )

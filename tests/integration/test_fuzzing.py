@@ -35,6 +35,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 import app
+import openapi_document
 from tests.conftest import running_gateway
 from tests.local_api import LocalApi
 
@@ -103,7 +104,7 @@ def served(stack_env: dict[str, str], published_books: Path) -> Iterator[Served]
 
 # The document GET /openapi.json serves, built in-process so that pytest makes one test per
 # operation when it collects this file (the served copy is compared with it below).
-schema = schemathesis.openapi.from_dict(json.loads(app.openapi_document()))
+schema = schemathesis.openapi.from_dict(json.loads(openapi_document.openapi_json(app.app)))
 
 
 @schema.hook
@@ -120,7 +121,7 @@ def test_the_served_openapi_document_is_the_one_the_cases_come_from(served: Serv
     answer = served.api.get("/openapi.json")
 
     assert answer.status == 200
-    assert answer.body == json.loads(app.openapi_document())
+    assert answer.body == json.loads(openapi_document.openapi_json(app.app))
 
 
 def assert_json_error(status: int, body: bytes, method: str = "GET") -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -30,17 +32,30 @@ def python_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.py") if "wheelhouse" not in p.parts)
 
 
+def requirement_roots(folder: Path) -> set[str]:
+    """Import names of the packages a function's requirements.txt installs in its image."""
+    lines = (folder / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    names = (re.split(r"[\s=<>~!;\[]", line.strip(), maxsplit=1)[0] for line in lines)
+    return {name.lower().replace("-", "_") for name in names if name and name[0] != "#"}
+
+
+# Every module of every function: imported by top-level name, as the image lays them out.
+FUNCTION_MODULES = {p.stem for p in python_files(FUNCTIONS)}
+
+
 def test_the_project_has_the_parts_these_rules_guard():
     assert python_files(LIBRARY)
     assert python_files(FUNCTIONS)
     assert python_files(TRAINING)
+    assert {"app", "routes", "http_errors", "cold_start"} <= FUNCTION_MODULES
+    assert {"aws_lambda_powertools", "pydantic"} <= requirement_roots(FUNCTIONS / "api")
 
 
 @pytest.mark.parametrize("path", python_files(LIBRARY), ids=lambda p: p.name)
 def test_the_serving_library_imports_no_tensorflow_training_or_function(path: Path):
-    forbidden = {"tensorflow", "tensorflow_recommenders", "tf_keras", "training", "app", "local"}
+    forbidden = {"tensorflow", "tensorflow_recommenders", "tf_keras", "training", "local"}
 
-    assert not imported_roots(path) & forbidden
+    assert not imported_roots(path) & (forbidden | FUNCTION_MODULES)
 
 
 @pytest.mark.parametrize("path", python_files(LIBRARY), ids=lambda p: p.name)
@@ -58,9 +73,28 @@ def test_functions_reach_aws_and_models_only_through_the_library(path: Path):
     assert not imported_roots(path) & forbidden
 
 
+@pytest.mark.parametrize("path", python_files(FUNCTIONS), ids=lambda p: p.name)
+def test_a_function_imports_only_the_library_its_own_modules_and_its_requirements(path: Path):
+    own_modules = {p.stem for p in path.parent.glob("*.py")}
+    allowed = set(sys.stdlib_module_names) | {"edgerec"} | own_modules
+    allowed |= requirement_roots(path.parent)
+
+    assert imported_roots(path) <= allowed
+
+
+@pytest.mark.parametrize("path", python_files(FUNCTIONS), ids=lambda p: p.name)
+def test_no_module_of_a_function_imports_its_entry_point(path: Path):
+    # app.py builds the API from the other modules: one of them importing it would be a cycle.
+    assert "app" not in imported_roots(path)
+
+
+def test_the_cold_start_bootstrap_imports_only_the_standard_library():
+    assert imported_roots(FUNCTIONS / "api/cold_start.py") <= set(sys.stdlib_module_names)
+
+
 @pytest.mark.parametrize("path", python_files(TRAINING), ids=lambda p: p.name)
 def test_training_never_imports_a_function(path: Path):
-    assert not imported_roots(path) & {"app", "local"}
+    assert not imported_roots(path) & (FUNCTION_MODULES | {"local"})
 
 
 def imported_library_modules(path: Path) -> set[str]:

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 import app
+import routes
 from edgerec.bundle import read_bundle
 from edgerec.stores.clients import dynamodb_client
 from tests.unit.functions.conftest import BUCKET, TABLE
@@ -290,7 +291,7 @@ def test_an_unexpected_error_is_a_bare_500_without_its_text(api_event, lambda_co
     def broken() -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(app, "recommender_service", broken)
+    monkeypatch.setattr(routes, "recommender_service", broken)
 
     status, body, _ = call(api_event("GET", "/health"), lambda_context)
 
