@@ -1,6 +1,6 @@
 """`make bench-train`: our training pipeline against the seed's, on each real dataset.
 
-For each dataset, on the evaluation's split (`training.evaluation`, the same newcomers):
+For each dataset, on the evaluation's split (`training.holdout`, the same newcomers):
 
 - the seed's configuration (`benchmarks.seed_training`): the seed preset, examples made by a
   Python loop, `FactorizedTopK` over every user on every step; its wall time (sampling and
@@ -120,7 +120,7 @@ def measure(dataset: str, data: Path, progress: bool) -> Measured:
     from benchmarks.seed_training import train_seed_pipeline
     from training.config import preset
     from training.datasets import detect_and_load
-    from training.evaluation import split_newcomers
+    from training.holdout import split_newcomers
     from training.train import train
 
     ours_config, seed_config = preset("default"), preset("seed")

@@ -1,6 +1,6 @@
 """`python -m training.cli`: load a dataset, train, evaluate, export a bundle, optionally publish.
 
-By default a seeded 10% of the eligible users are held out as newcomers (`training.evaluation`):
+By default a seeded 10% of the eligible users are held out as newcomers (`training.holdout`):
 the model is trained without them and evaluated on them, the figures go into the manifest and
 a report (`<version>.evaluation.json`, `.md`, `.png`) is written beside the bundle folder.
 `--no-evaluate` trains on every user instead.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from training.config import PRESETS, preset
 from training.datasets import detect_and_load
-from training.evaluation import Split, split_newcomers
+from training.holdout import Split, split_newcomers
 from training.interactions import keep_active_users
 
 CATALOG_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")

@@ -27,7 +27,7 @@ from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, strategy_
 from edgerec.top_items import InMemoryTopItems
 from training.baselines import co_occurrence, most_popular
 from training.config import PRESETS, preset
-from training.evaluation import K, Recommender, Split, score, split_newcomers
+from training.holdout import K, Recommender, Split, score, split_newcomers
 from training.interactions import IndexArray, Interactions, user_top_items
 from training.report import Report, Row, split_summary, write_report
 

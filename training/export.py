@@ -11,8 +11,8 @@ import tensorflow as tf
 
 from edgerec.bundle import SAVED_MODEL, TOP_ITEMS, new_model_version, write_bundle
 from edgerec.top_items import write_top_items_file
+from training.bruteforce_index import save_brute_force_index
 from training.config import TrainingConfig
-from training.index_export import save_brute_force_index
 from training.interactions import Interactions, user_top_items
 from training.train import TrainedModel
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.evaluation import K, Metrics, Split
+from training.holdout import K, Metrics, Split
 
 JSON_NAME = "evaluation.json"
 MARKDOWN_NAME = "evaluation.md"

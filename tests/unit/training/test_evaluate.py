@@ -13,7 +13,7 @@ import pytest
 from edgerec.strategies import STRATEGIES
 from training.config import preset
 from training.datasets import detect_and_load
-from training.evaluation import K, Split, split_newcomers
+from training.holdout import K, Split, split_newcomers
 from training.synthetic import PlantedTaste, planted_taste, write_songs
 
 pytestmark = pytest.mark.tensorflow
