@@ -57,7 +57,7 @@ def quality(split: Any, catalog: str, trained: Any, lists: Any = None) -> tuple[
     the users' lists, depend only on the split and may be reused from an earlier call."""
     from edgerec.settings import DEFAULT_NEIGHBOURS
     from edgerec.strategies import DEFAULT_STRATEGY, strategy_named
-    from training.evaluate import seed_row, served, serving_state, timed_score
+    from training.scoreboard import seed_row, served, serving_state, timed_score
 
     state = serving_state(split, catalog, trained, lists)
     strategy = strategy_named(DEFAULT_STRATEGY)
@@ -72,7 +72,7 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
     import numpy as np
     import tensorflow as tf
 
-    from training.evaluate import published_lists
+    from training.scoreboard import published_lists
     from training.train import TrainedModel
 
     class EpochQuality(tf.keras.callbacks.Callback):  # type: ignore[misc]

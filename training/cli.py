@@ -92,9 +92,9 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     # TensorFlow loads here, after the data is known to be good: a bad folder fails fast.
-    from training.evaluate import evaluate_trained
     from training.export import export_bundle
     from training.report import Report, split_summary, write_report
+    from training.scoreboard import evaluate_trained
     from training.train import train
 
     trained = train(interactions, config, progress=not args.quiet)
