@@ -184,10 +184,3 @@ def test_cli_without_evaluation_trains_on_every_user(small_songs, tmp_path):
     assert read_manifest(bundle).user_count == active.users
     assert "evaluation" not in read_manifest(bundle).training
     assert [p for p in (tmp_path / "songs").iterdir() if not p.is_dir()] == []
-
-
-def test_cli_refuses_a_folder_without_a_dataset(tmp_path):
-    from training import cli
-
-    with pytest.raises(SystemExit, match="no known dataset"):
-        cli.main(["--catalog", "books", "--data", str(tmp_path), "--out", str(tmp_path)])
