@@ -92,6 +92,5 @@ def train_seed_pipeline(
     examples = seed_examples(interactions, config)
     sampling_seconds = time.perf_counter() - started
     model = SeedTwoTowerModel(interactions.num_items, interactions.users, config.embedding_dim)
-    model.query_tower(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))
-    model.candidate_tower(tf.zeros((1,), dtype=tf.int32))
+    model.build_tables()
     return fit(model, examples, config, sampling_seconds=sampling_seconds, progress=progress)
