@@ -1,5 +1,7 @@
 """`make bench-train`: our training pipeline against the seed's, on each real dataset.
 
+"The seed" here is the seed design, this project's original prototype (`benchmarks.seed_training`).
+
 For each dataset, on the evaluation's split (`training.holdout`, the same newcomers):
 
 - the seed's configuration (`benchmarks.seed_training`): the seed preset, examples made by a

@@ -47,7 +47,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         "--seed-preset",
         default=SEED_PRESET,
         choices=sorted(PRESETS),
-        help="preset of the seed design's row (default: seed)",
+        help="preset of the seed design's row, the original prototype's way of answering "
+        "(default: seed)",
     )
     parser.add_argument(
         "--neighbours",
@@ -85,8 +86,8 @@ class Scored:
 def score_presets(
     split: Split, inputs: TrainingInputs, seed_config: TrainingConfig, args: argparse.Namespace
 ) -> Scored:
-    """The baselines, then the seed preset's model answering the seed design's way, then the
-    chosen preset's model answering with every strategy."""
+    """The baselines, then the seed preset's model answering the seed design's way (the
+    single nearest user's list), then the chosen preset's model with every strategy."""
     rows = baseline_rows(split)
     from training.train import train  # TensorFlow loads only once the data is good
 

@@ -58,7 +58,8 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
     correction).
 
     No FactorizedTopK metrics: computing them scores every candidate on every step, which is
-    what made the seed design's training slow. Evaluation is done once, after training.
+    what made the seed design's (the original prototype's) training slow. Evaluation is done
+    once, after training.
     """
 
     def __init__(

@@ -29,7 +29,7 @@ from training.report import Row
 if TYPE_CHECKING:
     from training.train import TrainedModel
 
-SEED_NEIGHBOURS = 1  # the seed design answered with the single nearest user's list
+SEED_NEIGHBOURS = 1  # the original prototype answered with the single nearest user's list
 SEED_STRATEGY = "shares"  # with one neighbour: that user's list, best first
 
 
@@ -162,7 +162,8 @@ def evaluate_trained(
     neighbours: int = DEFAULT_NEIGHBOURS,
 ) -> list[Row]:
     """The rows `training.cli` reports for the one model it trains: the baselines, the seed
-    design's way of answering (over this model, not the seed preset's), every strategy."""
+    design's way of answering (the single nearest user's list, over this model, not the seed
+    preset's), every strategy."""
     state = serving_state(split, catalog_name, trained)
     return [
         *baseline_rows(split),
