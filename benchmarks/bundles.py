@@ -2,7 +2,7 @@
 
 `python -m benchmarks.bundles synthetic --users 1000000 --out DIR` writes, in the real bundle
 format (`edgerec.bundle.write_bundle`), a synthetic catalog of clustered unit-length 64-d
-embeddings, its TFRS BruteForce SavedModel (`training.index_export`, as training exports
+embeddings, its TFRS BruteForce SavedModel (`training.bruteforce_index`, as training exports
 one) and `queries.json`: the item triples every benchmark process asks, the same for ours
 and for TensorFlow. It runs in its own process because it imports TensorFlow.
 
@@ -198,7 +198,7 @@ def build_synthetic(spec: SyntheticSpec, out: Path) -> Path:
     write_top_items_file(bundle / TOP_ITEMS, published_lists(spec, items, user_ids, published))
 
     # TensorFlow loads only here: the rest of this module is numpy.
-    from training.index_export import save_brute_force_index
+    from training.bruteforce_index import save_brute_force_index
 
     save_brute_force_index(
         item_embeddings, user_embeddings, user_ids, bundle / SAVED_MODEL, k=spec.neighbours

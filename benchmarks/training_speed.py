@@ -1,6 +1,8 @@
 """`make bench-train`: our training pipeline against the seed's, on each real dataset.
 
-For each dataset, on the evaluation's split (`training.evaluation`, the same newcomers):
+"The seed" here is the seed design, this project's original prototype (`benchmarks.seed_training`).
+
+For each dataset, on the evaluation's split (`training.holdout`, the same newcomers):
 
 - the seed's configuration (`benchmarks.seed_training`): the seed preset, examples made by a
   Python loop, `FactorizedTopK` over every user on every step; its wall time (sampling and
@@ -57,7 +59,7 @@ def quality(split: Any, catalog: str, trained: Any, lists: Any = None) -> tuple[
     the users' lists, depend only on the split and may be reused from an earlier call."""
     from edgerec.settings import DEFAULT_NEIGHBOURS
     from edgerec.strategies import DEFAULT_STRATEGY, strategy_named
-    from training.evaluate import seed_row, served, serving_state, timed_score
+    from training.scoreboard import seed_row, served, serving_state, timed_score
 
     state = serving_state(split, catalog, trained, lists)
     strategy = strategy_named(DEFAULT_STRATEGY)
@@ -72,7 +74,7 @@ def epoch_recorder(split: Any, catalog: str, config: Any, out: list[EpochFigures
     import numpy as np
     import tensorflow as tf
 
-    from training.evaluate import published_lists
+    from training.scoreboard import published_lists
     from training.train import TrainedModel
 
     class EpochQuality(tf.keras.callbacks.Callback):  # type: ignore[misc]
@@ -120,7 +122,7 @@ def measure(dataset: str, data: Path, progress: bool) -> Measured:
     from benchmarks.seed_training import train_seed_pipeline
     from training.config import preset
     from training.datasets import detect_and_load
-    from training.evaluation import split_newcomers
+    from training.holdout import split_newcomers
     from training.train import train
 
     ours_config, seed_config = preset("default"), preset("seed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from training.evaluation import K, Recommender, item_popularity
+from training.holdout import K, Recommender, item_popularity
 from training.interactions import IndexArray, Interactions
 
 

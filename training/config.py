@@ -18,7 +18,7 @@ class TrainingConfig:
     # bundle of 100k users under 30 MB of float32.
     embedding_dim: int = 64
     # Adam converges in a handful of epochs on sparse embedding gradients; Adagrad (the seed
-    # design's) needs many more at the same learning rate.
+    # design's: the original prototype's) needs many more at the same learning rate.
     optimizer: Optimizer = "adam"
     learning_rate: float = 0.01
     # In-batch softmax: every other example's user in a batch is a negative, so larger
@@ -28,7 +28,8 @@ class TrainingConfig:
     # Book-Crossing's newcomers Recall@10 was 0.042, 0.044 and 0.039 after 2, 3 and 8 epochs.
     epochs: int = 3
     # Weight of the item-to-item task (three items → a fourth item the same user liked),
-    # which shares the item table; 0 trains only the users task, as the seed design did. It
+    # which shares the item table; 0 trains only the users task, as the seed design (the
+    # original prototype) did. It
     # makes the nearest users better neighbours for newcomers: Recall@10 0.044 → 0.046 (1.0)
     # and 0.046 (3.0) on Book-Crossing, 0.40 → 0.42 on Last.fm.
     item_task_weight: float = 3.0
@@ -72,8 +73,8 @@ class TrainingConfig:
 
 
 PRESETS: dict[str, TrainingConfig] = {
-    # The original design, kept to compare against: 24 dimensions, Adagrad 0.1, batch 4096,
-    # 8 epochs, users task only.
+    # The seed design, this project's original prototype, kept to compare against: 24
+    # dimensions, Adagrad 0.1, batch 4096, 8 epochs, users task only.
     "seed": TrainingConfig(
         embedding_dim=24,
         optimizer="adagrad",

@@ -208,15 +208,9 @@ def load_book_crossing(directory: Path, min_weight: float | None = None) -> Load
     if books_path is not None:
         table = _read_table(books_path, ("ISBN", "Book-Title", "Book-Author"), options)
         books = _catalog(table, "ISBN", "Book-Title", "Book-Author", upper=True)
-        ratings.leave_out(f"ISBN not in {books_path.name}", ~isbn.isin(books.ids))
-    threshold = LIKED_RATING if min_weight is None else min_weight
-    liked = ratings.keep & (rating >= threshold)
+    likes = _Likes(user, isbn, rating, "rating", LIKED_RATING if min_weight is None else min_weight)
     # The dump keeps HTML entities such as `&amp;` in titles.
-    metadata = books.metadata(isbn[liked], unescape=True) if books else {}
-    interactions = build_interactions(
-        user[liked].to_numpy(dtype=str), isbn[liked].to_numpy(dtype=str), rating[liked], metadata
-    )
-    return _loaded(interactions, source, ratings, books, f"rating ≥ {threshold:g}")
+    return _loaded(source, ratings, likes, books, item_name="ISBN", unescape=True)
 
 
 def load_lastfm(directory: Path, min_weight: float | None = None) -> LoadedDataset:
@@ -233,26 +227,14 @@ def load_lastfm(directory: Path, min_weight: float | None = None) -> LoadedDatas
     path = _find(directory, LASTFM_PLAYS)
     if path is None:
         raise DatasetError(f"no {LASTFM_PLAYS} (or .gz) in {directory}")
-    plays_file = _RowCheck(_read_table(path, ("userID", "artistID", "weight"), _TAB_OPTIONS))
-    user = _trimmed(plays_file.column("userID"))
-    artist = _trimmed(plays_file.column("artistID"))
-    plays = _numbers(plays_file.column("weight"))
-    plays_file.skip("blank user or artist", (user == "") | (artist == ""))
-    plays_file.skip("play count not a whole number ≥ 1", ~(_whole(plays) & (plays >= 1)))
-    plays_file.refuse_if_mostly_unreadable()
+    columns = ("userID", "artistID", "weight")
+    table = _read_table(path, columns, _TAB_OPTIONS)
+    plays, likes = _play_counts(table, columns, "artist", min_weight)
     artists = None
     if artists_path := _find(directory, LASTFM_ARTISTS):
         table = _read_table(artists_path, ("id", "name"), _TAB_OPTIONS)
         artists = _catalog(table, "id", "name", "name")
-        plays_file.leave_out(f"artist not in {artists_path.name}", ~artist.isin(artists.ids))
-    threshold = LIKED_PLAYS if min_weight is None else min_weight
-    liked = plays_file.keep & (plays >= threshold)
-    metadata = artists.metadata(artist[liked]) if artists else {}
-    interactions = build_interactions(
-        user[liked].to_numpy(dtype=str), artist[liked].to_numpy(dtype=str), plays[liked], metadata
-    )
-    rule = f"plays ≥ {threshold:g}"
-    return _loaded(interactions, "last.fm (HetRec 2011)", plays_file, artists, rule)
+    return _loaded("last.fm (HetRec 2011)", plays, likes, artists, item_name="artist")
 
 
 def load_taste_profile(directory: Path, min_weight: float | None = None) -> LoadedDataset:
@@ -268,25 +250,30 @@ def load_taste_profile(directory: Path, min_weight: float | None = None) -> Load
     path = _find(directory, TRIPLETS)
     if path is None:
         raise DatasetError(f"no {TRIPLETS} (or .gz) in {directory}")
-    table = _read_table(path, ("user", "song", "plays"), _TAB_OPTIONS, header=False)
-    triplets = _RowCheck(table)
-    user, song = _trimmed(triplets.column("user")), _trimmed(triplets.column("song"))
-    plays = _numbers(triplets.column("plays"))
-    triplets.skip("blank user or song", (user == "") | (song == ""))
-    triplets.skip("play count not a whole number ≥ 1", ~(_whole(plays) & (plays >= 1)))
-    triplets.refuse_if_mostly_unreadable()
+    columns = ("user", "song", "plays")
+    table = _read_table(path, columns, _TAB_OPTIONS, header=False)
+    triplets, likes = _play_counts(table, columns, "song", min_weight)
     tracks = None
     if tracks_path := _find(directory, UNIQUE_TRACKS):
         tracks = _catalog(_read_msd_tracks(tracks_path), "song", "title", "artist")
-        triplets.leave_out(f"song not in {tracks_path.name}", ~song.isin(tracks.ids))
-    threshold = LIKED_PLAYS if min_weight is None else min_weight
-    liked = triplets.keep & (plays >= threshold)
-    metadata = tracks.metadata(song[liked]) if tracks else {}
-    interactions = build_interactions(
-        user[liked].to_numpy(dtype=str), song[liked].to_numpy(dtype=str), plays[liked], metadata
-    )
-    rule = f"plays ≥ {threshold:g}"
-    return _loaded(interactions, "taste profile (Echo Nest)", triplets, tracks, rule)
+    return _loaded("taste profile (Echo Nest)", triplets, likes, tracks, item_name="song")
+
+
+def _play_counts(
+    table: _Table, columns: tuple[str, str, str], item_name: str, min_weight: float | None
+) -> tuple[_RowCheck, _Likes]:
+    """A play-count file's rows (`columns`: user, item, plays), those with a blank id or a
+    count that is not a whole number ≥ 1 skipped; a like is at least `min_weight` plays (one
+    unless given)."""
+    rows = _RowCheck(table)
+    user_column, item_column, plays_column = columns
+    user, item = _trimmed(rows.column(user_column)), _trimmed(rows.column(item_column))
+    plays = _numbers(rows.column(plays_column))
+    rows.skip(f"blank user or {item_name}", (user == "") | (item == ""))
+    rows.skip("play count not a whole number ≥ 1", ~(_whole(plays) & (plays >= 1)))
+    rows.refuse_if_mostly_unreadable()
+    least = LIKED_PLAYS if min_weight is None else min_weight
+    return rows, _Likes(user, item, plays, "plays", least)
 
 
 def load_generic(directory: Path, min_weight: float | None = None) -> LoadedDataset:
@@ -321,15 +308,8 @@ def load_generic(directory: Path, min_weight: float | None = None) -> LoadedData
         items_table = _read_table(items_path, ("item_id", "title"), _GENERIC_OPTIONS)
         creator = "creator" if "creator" in items_table.frame.columns else None
         items = _catalog(items_table, "item_id", "title", creator)
-        rows.leave_out(f"item not in {items_path.name}", ~item.isin(items.ids))
-    with np.errstate(invalid="ignore"):
-        liked = rows.keep & (weight > 0 if min_weight is None else weight >= min_weight)
-    metadata = items.metadata(item[liked]) if items else {}
-    interactions = build_interactions(
-        user[liked].to_numpy(dtype=str), item[liked].to_numpy(dtype=str), weight[liked], metadata
-    )
-    rule = "weight > 0" if min_weight is None else f"weight ≥ {min_weight:g}"
-    return _loaded(interactions, "generic (interactions.csv)", rows, items, rule)
+    likes = _Likes(user, item, weight, "weight", min_weight)
+    return _loaded("generic (interactions.csv)", rows, likes, items, item_name="item")
 
 
 # --- reading files ------------------------------------------------------------------------
@@ -685,13 +665,55 @@ def _catalog(
     return _Catalog(ids[first], titles[first], creators[first], rows.report())
 
 
+@dataclass(frozen=True)
+class _Likes:
+    """A loader's readable rows as (user, item, weight), and the least weight that is a like."""
+
+    users: pd.Series
+    items: pd.Series
+    weights: npt.NDArray[np.float64]
+    measure: str  # what the weight is, for the rule: "rating", "plays", "weight"
+    least: float | None  # None: any weight above 0
+
+    def rule(self) -> str:
+        """What counts as a like, for the report, such as "rating ≥ 5"."""
+        return f"{self.measure} > 0" if self.least is None else f"{self.measure} ≥ {self.least:g}"
+
+    def liked(self, keep: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """The kept rows whose weight makes them a like."""
+        with np.errstate(invalid="ignore"):  # NaN weights of skipped rows compare as False
+            enough = self.weights > 0 if self.least is None else self.weights >= self.least
+        liked: npt.NDArray[np.bool_] = keep & enough
+        return liked
+
+
 def _loaded(
-    interactions: Interactions,
     source: str,
     main: _RowCheck,
+    likes: _Likes,
     catalog: _Catalog | None,
-    rule: str,
+    *,
+    item_name: str,
+    unescape: bool = False,
 ) -> LoadedDataset:
+    """The end every loader shares: rows of items the catalog file does not list are left out
+    (and counted), the likes kept, titled from the catalog file, and the report logged.
+
+    Raises:
+        DatasetError: no row is a like (the message holds the report).
+    """
+    if catalog is not None:
+        unlisted = ~likes.items.isin(catalog.ids)
+        main.leave_out(f"{item_name} not in {catalog.report.name}", unlisted)
+    liked = likes.liked(main.keep)
+    metadata = catalog.metadata(likes.items[liked], unescape=unescape) if catalog else {}
+    interactions = build_interactions(
+        likes.users[liked].to_numpy(dtype=str),
+        likes.items[liked].to_numpy(dtype=str),
+        likes.weights[liked],
+        metadata,
+    )
+    rule = likes.rule()
     files = (main.report(),) if catalog is None else (main.report(), catalog.report)
     report = LoadReport(
         source,

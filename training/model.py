@@ -58,7 +58,8 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
     correction).
 
     No FactorizedTopK metrics: computing them scores every candidate on every step, which is
-    what made the seed design's training slow. Evaluation is done once, after training.
+    what made the seed design's (the original prototype's) training slow. Evaluation is done
+    once, after training.
     """
 
     def __init__(
@@ -111,6 +112,11 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
         self.loss_per_example.update_state(loss / batch, sample_weight=batch)
         return loss
 
+    def build_tables(self) -> None:
+        """Create both embedding tables now, so they can be read or set before training."""
+        self.query_tower(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))
+        self.candidate_tower(tf.zeros((1,), dtype=tf.int32))
+
     def item_embeddings(self) -> Any:
         """The query tower's table as numpy, float32 (items, d)."""
         return self.query_tower.embedding.embeddings.numpy()
@@ -118,24 +124,3 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
     def user_embeddings(self) -> Any:
         """The candidate tower's table as numpy, float32 (users, d)."""
         return self.candidate_tower.embedding.embeddings.numpy()
-
-
-def build_model(
-    items: int,
-    users: int,
-    dimensions: int,
-    *,
-    item_task_weight: float = 0.0,
-    item_probability: npt.NDArray[np.float32] | None = None,
-) -> TwoTowerModel:
-    """A fresh model with both embedding tables created (so they can be read before training)."""
-    model = TwoTowerModel(
-        items,
-        users,
-        dimensions,
-        item_task_weight=item_task_weight,
-        item_probability=item_probability,
-    )
-    model.query_tower(tf.zeros((1, ITEMS_PER_QUERY), dtype=tf.int32))
-    model.candidate_tower(tf.zeros((1,), dtype=tf.int32))
-    return model

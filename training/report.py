@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from training.evaluation import K, Metrics, Split
+from training.holdout import K, Metrics, Split
 
 JSON_NAME = "evaluation.json"
 MARKDOWN_NAME = "evaluation.md"
@@ -50,8 +50,8 @@ class Report:
 
     def targets(self) -> dict[str, Any]:
         """The issue's targets, checked on Recall@K: the default served strategy against 1.5x
-        the seed design's way and against the best model-free baseline. Empty when the report
-        lacks one of those rows."""
+        the seed design's way (the original prototype's: the single nearest user's list) and
+        against the best model-free baseline. Empty when the report lacks one of those rows."""
         served = [r for r in self.rows if r.kind == "served" and r.default]
         seed = [r for r in self.rows if r.kind == "seed"]
         baselines = [r for r in self.rows if r.kind == "baseline"]

@@ -112,13 +112,8 @@ def write_books(
     Returns:
         `dest`.
     """
-    _check_sizes(users, items)
-    dest.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([seed, 1])
-    likes = _planted_likes(users, items, rng)
-    isbns = [book_isbn(seed, k) for k in range(items)]
-    user_ids = _book_user_ids(users, seed)
-
+    planted = _plant("books", dest, users, items, seed)
+    rng, likes = planted.rng, planted.likes
     ratings = np.where(
         likes.own_group, rng.integers(7, 11, likes.users.size), rng.integers(5, 9, likes.users.size)
     )
@@ -133,6 +128,7 @@ def write_books(
     rows_unlisted = np.concatenate([np.zeros(likes.users.size, dtype=bool), unlisted])
     order = np.lexsort((rng.random(rows_users.size), rows_users))
 
+    isbns, user_ids = planted.item_ids, planted.user_ids
     with (dest / RATINGS_CSV).open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["User-ID", "ISBN", "Book-Rating"])
@@ -140,8 +136,13 @@ def write_books(
             item = int(rows_items[row])
             isbn = book_isbn(seed, items + item) if rows_unlisted[row] else isbns[item]
             writer.writerow([user_ids[rows_users[row]], isbn, int(rows_ratings[row])])
+    _write_books_csv(dest / BOOKS_CSV, isbns, seed)
+    return dest
 
-    with (dest / BOOKS_CSV).open("w", encoding="utf-8", newline="") as f:
+
+def _write_books_csv(path: Path, isbns: list[str], seed: int) -> None:
+    """`Books.csv` in the Kaggle form: the book's title and author, and made-up extras."""
+    with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(
             ["ISBN", "Book-Title", "Book-Author", "Year-Of-Publication", "Publisher",
@@ -155,7 +156,6 @@ def write_books(
                  _PUBLISHERS[(h >> 8) % len(_PUBLISHERS)],
                  f"{image}.THUMBZZZ.jpg", f"{image}.MZZZZZZZ.jpg", f"{image}.LZZZZZZZ.jpg"]
             )  # fmt: skip
-    return dest
 
 
 def write_songs(
@@ -172,12 +172,8 @@ def write_songs(
     Returns:
         `dest`.
     """
-    _check_sizes(users, items)
-    dest.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([seed, 2])
-    likes = _planted_likes(users, items, rng)
-    songs = [song_id(seed, k) for k in range(items)]
-    user_ids = [listener_id(seed, u) for u in range(users)]
+    planted = _plant("songs", dest, users, items, seed)
+    rng, likes, songs, user_ids = planted.rng, planted.likes, planted.item_ids, planted.user_ids
     plays = np.where(
         likes.own_group, rng.geometric(0.15, likes.users.size), rng.geometric(0.6, likes.users.size)
     )
@@ -199,16 +195,11 @@ def planted_taste(
     seed: int = DEFAULT_SEED,
 ) -> PlantedTaste:
     """The taste groups `write_books`/`write_songs` planted, by id (what a model should learn)."""
-    item_id: Callable[[int, int], str] = book_isbn if catalog == "books" else song_id
-    user_ids = (
-        _book_user_ids(users, seed)
-        if catalog == "books"
-        else [listener_id(seed, u) for u in range(users)]
-    )
+    naming = _NAMING[catalog]
     return PlantedTaste(
-        item_ids=tuple(item_id(seed, k) for k in range(items)),
+        item_ids=tuple(naming.item_id(seed, k) for k in range(items)),
         item_groups=np.arange(items, dtype=np.int64) % TASTE_GROUPS,
-        user_ids=tuple(user_ids),
+        user_ids=tuple(naming.user_ids(users, seed)),
         user_groups=np.arange(users, dtype=np.int64) % TASTE_GROUPS,
     )
 
@@ -217,13 +208,9 @@ def first_items(
     catalog: Catalog, count: int, seed: int = DEFAULT_SEED
 ) -> list[tuple[str, int, str, str]]:
     """(id, taste group, title, creator) of the `count` most popular items of a catalog."""
-    if catalog == "books":
-        return [
-            (book_isbn(seed, k), k % TASTE_GROUPS, book_title(seed, k), book_author(seed, k))
-            for k in range(count)
-        ]
+    naming = _NAMING[catalog]
     return [
-        (song_id(seed, k), k % TASTE_GROUPS, song_title(seed, k), song_artist(seed, k))
+        (naming.item_id(seed, k), k % TASTE_GROUPS, naming.title(seed, k), naming.creator(seed, k))
         for k in range(count)
     ]
 
@@ -253,10 +240,7 @@ def listener_id(seed: int, u: int) -> str:
 
 def book_title(seed: int, k: int) -> str:
     """A plausible title, worded after the book's taste group."""
-    words = _BOOK_WORDS[k % TASTE_GROUPS]
-    h = _digest(seed, "book-title", k)
-    noun, other = words[h % 8], words[(h % 8 + 1 + (h >> 4) % 7) % 8]
-    adjective = _ADJECTIVES[(h >> 8) % len(_ADJECTIVES)]
+    h, noun, other, adjective = _title_words(seed, "book-title", k, _BOOK_WORDS)
     patterns = (
         f"The {adjective} {noun}",
         f"{noun} of the {other}",
@@ -276,10 +260,7 @@ def book_author(seed: int, k: int) -> str:
 
 def song_title(seed: int, k: int) -> str:
     """A plausible song title, worded after the song's taste group."""
-    words = _SONG_WORDS[k % TASTE_GROUPS]
-    h = _digest(seed, "song-title", k)
-    noun, other = words[h % 8], words[(h % 8 + 1 + (h >> 4) % 7) % 8]
-    adjective = _ADJECTIVES[(h >> 8) % len(_ADJECTIVES)]
+    h, noun, other, adjective = _title_words(seed, "song-title", k, _SONG_WORDS)
     patterns = (f"{adjective} {noun}", f"{noun} {other}", f"{noun} (Live)", f"My {noun}")
     return patterns[(h >> 12) % len(patterns)]
 
@@ -291,6 +272,42 @@ def song_artist(seed: int, k: int) -> str:
     if h % 2:
         return f"The {_ADJECTIVES[(h >> 4) % len(_ADJECTIVES)]} {_BAND_NOUNS[(h >> 8) % 10]}"
     return _person(seed, f"artist-{group}", artist)
+
+
+def _title_words(
+    seed: int, label: str, k: int, groups_words: tuple[tuple[str, ...], ...]
+) -> tuple[int, str, str, str]:
+    """The item's digest and the words its title is made of: two nouns of its taste group's
+    eight, different, and an adjective."""
+    words = groups_words[k % TASTE_GROUPS]
+    h = _digest(seed, label, k)
+    noun, other = words[h % 8], words[(h % 8 + 1 + (h >> 4) % 7) % 8]
+    return h, noun, other, _ADJECTIVES[(h >> 8) % len(_ADJECTIVES)]
+
+
+@dataclass(frozen=True)
+class _Planted:
+    """What a catalog's writer starts from: its generator, the likes drawn with it, the ids."""
+
+    rng: np.random.Generator
+    likes: _Likes
+    item_ids: list[str]  # item k, most popular first
+    user_ids: list[str]
+
+
+def _plant(catalog: Catalog, dest: Path, users: int, items: int, seed: int) -> _Planted:
+    """Check the sizes, make `dest`, draw each user's liked items from the catalog's own
+    random stream, and name the items and users."""
+    _check_sizes(users, items)
+    dest.mkdir(parents=True, exist_ok=True)
+    naming = _NAMING[catalog]
+    rng = np.random.default_rng([seed, naming.stream])
+    return _Planted(
+        rng,
+        _planted_likes(users, items, rng),
+        [naming.item_id(seed, k) for k in range(items)],
+        naming.user_ids(users, seed),
+    )
 
 
 def _planted_likes(users: int, items: int, rng: np.random.Generator) -> _Likes:
@@ -347,6 +364,11 @@ def _book_user_ids(users: int, seed: int) -> list[str]:
     return [str(1 + _digest(seed, "reader", u) % 9 + 10 * u) for u in range(users)]
 
 
+def _listener_ids(users: int, seed: int) -> list[str]:
+    """The Taste Profile's user ids of the first `users` listeners."""
+    return [listener_id(seed, u) for u in range(users)]
+
+
 def _person(seed: int, label: str, k: int) -> str:
     h = _digest(seed, label, k)
     return f"{_FIRST_NAMES[h % len(_FIRST_NAMES)]} {_LAST_NAMES[(h >> 8) % len(_LAST_NAMES)]}"
@@ -395,6 +417,23 @@ def _check_sizes(users: int, items: int) -> None:
             f"need at least {TASTE_GROUPS} users and {4 * TASTE_GROUPS} items "
             f"(got {users} users, {items} items)"
         )
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """How one catalog names its items (by rank k) and its users (the first n), from a seed."""
+
+    item_id: Callable[[int, int], str]  # (seed, k)
+    title: Callable[[int, int], str]  # (seed, k)
+    creator: Callable[[int, int], str]  # (seed, k)
+    user_ids: Callable[[int, int], list[str]]  # (users, seed)
+    stream: int  # the catalog's own random stream: np.random.default_rng([seed, stream])
+
+
+_NAMING: dict[Catalog, _Naming] = {
+    "books": _Naming(book_isbn, book_title, book_author, _book_user_ids, stream=1),
+    "songs": _Naming(song_id, song_title, song_artist, _listener_ids, stream=2),
+}
 
 
 def _rows(catalog: Catalog, count: int, seed: int) -> Iterator[str]:

@@ -21,7 +21,6 @@ from training.model import (
     NEXT_ITEM_KEY,
     USER_KEY,
     TwoTowerModel,
-    build_model,
 )
 
 
@@ -84,13 +83,14 @@ def train(
     if len(examples) == 0:
         raise ValueError("no user has three liked items: there is nothing to train on")
 
-    model = build_model(
+    model = TwoTowerModel(
         interactions.num_items,
         interactions.users,
         config.embedding_dim,
         item_task_weight=config.item_task_weight,
         item_probability=_next_item_probability(examples, interactions.num_items),
     )
+    model.build_tables()
     return fit(
         model,
         examples,

@@ -1,5 +1,5 @@
 """The benchmark's synthetic bundles and queries, without TensorFlow (the SavedModel is
-tested in tests/unit/training/test_index_export.py)."""
+tested in tests/unit/training/test_bruteforce_index.py)."""
 
 from __future__ import annotations
 

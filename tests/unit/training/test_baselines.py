@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from training.baselines import co_occurrence, most_popular
-from training.evaluation import K
+from training.holdout import K
 from training.interactions import Interactions, build_interactions
 
 

@@ -249,56 +249,61 @@ def test_a_mostly_garbage_file_is_refused_naming_the_file_and_its_first_bad_line
     assert "the first bad line is line 3 of Ratings.csv (rating not a whole number 0-10)" in message
 
 
-def test_a_binary_file_is_refused_naming_it(tmp_path):
-    noise = bytes(range(256)) * 40
-    write(tmp_path / "user_artists.dat", b"userID\tartistID\tweight\n" + noise)
-
-    with pytest.raises(DatasetError, match=r"user_artists\.dat is mostly unreadable.*line \d+"):
-        detect_and_load(tmp_path)
-
-
-def test_a_file_without_the_expected_columns_is_refused_naming_it(tmp_path):
-    write(tmp_path / "Ratings.csv", "\x00\x01 garbage\nmore garbage\n")
-
-    with pytest.raises(DatasetError, match=r"Ratings\.csv lacks the column\(s\) User-ID"):
-        detect_and_load(tmp_path)
-
-
-def test_a_catalog_file_missing_its_title_column_is_refused_naming_it(tmp_path):
-    write(tmp_path / "interactions.csv", "user_id,item_id\nu1,a\n")
-    write(tmp_path / "items.csv", "item_id,name\na,Alpha\n")
-
-    with pytest.raises(DatasetError, match=r"items\.csv lacks the column\(s\) title"):
-        detect_and_load(tmp_path)
-
-
-@pytest.mark.parametrize("content", [b"", b"\n\n  \r\n"])
-def test_an_empty_file_is_refused_naming_it(tmp_path, content):
-    write(tmp_path / "BX-Book-Ratings.csv", content)
-
-    with pytest.raises(DatasetError, match=r"^BX-Book-Ratings\.csv is empty$"):
-        detect_and_load(tmp_path)
-
-
-def test_a_file_with_only_its_header_is_refused_as_holding_no_rows(tmp_path):
-    write(tmp_path / "interactions.csv", "user_id,item_id,weight\n")
-
-    with pytest.raises(DatasetError, match=r"interactions\.csv holds no rows"):
-        detect_and_load(tmp_path)
-
-
-def test_a_truncated_gzip_file_is_refused_naming_it(tmp_path):
+def truncated_gzip() -> bytes:
     data = gzip.compress(b"user_id,item_id\n" + b"u1,a\n" * 1000)
-    (tmp_path / "interactions.csv.gz").write_bytes(data[: len(data) // 2])
-
-    with pytest.raises(DatasetError, match=r"interactions\.csv\.gz cannot be read"):
-        detect_and_load(tmp_path)
+    return data[: len(data) // 2]
 
 
-def test_a_dataset_with_no_liked_rows_is_refused_with_its_report(tmp_path):
-    write(tmp_path / "interactions.csv", "user_id,item_id,weight\nu1,a,0\nu2,a,-1\n")
+REFUSED = [
+    pytest.param(
+        {"user_artists.dat": b"userID\tartistID\tweight\n" + bytes(range(256)) * 40},
+        r"user_artists\.dat is mostly unreadable.*line \d+",
+        id="a binary file, as mostly unreadable",
+    ),
+    pytest.param(
+        {"Ratings.csv": b"\x00\x01 garbage\nmore garbage\n"},
+        r"Ratings\.csv lacks the column\(s\) User-ID",
+        id="a file without the expected columns",
+    ),
+    pytest.param(
+        {"interactions.csv": b"user_id,item_id\nu1,a\n", "items.csv": b"item_id,name\na,Alpha\n"},
+        r"items\.csv lacks the column\(s\) title",
+        id="a catalog file missing its title column",
+    ),
+    pytest.param(
+        {"BX-Book-Ratings.csv": b""}, r"^BX-Book-Ratings\.csv is empty$", id="an empty file"
+    ),
+    pytest.param(
+        {"BX-Book-Ratings.csv": b"\n\n  \r\n"},
+        r"^BX-Book-Ratings\.csv is empty$",
+        id="a file of blank lines, as empty",
+    ),
+    pytest.param(
+        {"interactions.csv": b"user_id,item_id,weight\n"},
+        r"interactions\.csv holds no rows",
+        id="a file with only its header, as holding no rows",
+    ),
+    pytest.param(
+        {"interactions.csv.gz": truncated_gzip()},
+        r"interactions\.csv\.gz cannot be read",
+        id="a truncated gzip file",
+    ),
+    pytest.param(
+        {"interactions.csv": b"user_id,item_id,weight\nu1,a,0\nu2,a,-1\n"},
+        r"no liked interactions \(weight > 0\)",
+        id="a dataset with no liked rows, with its report",
+    ),
+]
 
-    with pytest.raises(DatasetError, match=r"no liked interactions \(weight > 0\)"):
+
+@pytest.mark.parametrize(("files", "message"), REFUSED)
+def test_a_dataset_that_cannot_be_loaded_is_refused_naming_the_file_and_why(
+    tmp_path, files: dict[str, bytes], message: str
+):
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+
+    with pytest.raises(DatasetError, match=message):
         detect_and_load(tmp_path)
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from training.evaluation import Metrics
+from training.holdout import Metrics
 from training.report import Report, Row, markdown, write_report
 
 

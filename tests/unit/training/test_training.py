@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,9 +125,19 @@ def test_top_items_lists_each_users_own_likes_best_first_at_most_fifty(trained_b
         assert set(row["items"]) <= set(interactions.item_ids[liked].tolist())
 
 
+def cli_bundle(data: Path, out: Path, *options: str) -> Path:
+    """Run `training.cli` on `data` (smoke preset, one epoch) and return the bundle folder."""
+    from training import cli
+
+    cli.main(
+        ["--catalog", "songs", "--data", str(data), "--out", str(out),
+         "--preset", "smoke", "--epochs", "1", "--quiet", *options]
+    )  # fmt: skip
+    return next(p for p in (out / "songs").iterdir() if p.is_dir())
+
+
 def test_cli_trains_exports_and_publishes_when_asked(small_songs, tmp_path, monkeypatch, capsys):
     import training.publish
-    from training import cli
 
     published = []
 
@@ -138,13 +149,9 @@ def test_cli_trains_exports_and_publishes_when_asked(small_songs, tmp_path, monk
     monkeypatch.setenv("TOP_ITEMS_TABLE", "table")
     monkeypatch.setattr(training.publish, "publish_bundle", fake_publish_bundle)
 
-    cli.main(
-        ["--catalog", "songs", "--data", str(small_songs), "--out", str(tmp_path),
-         "--preset", "smoke", "--epochs", "1", "--quiet", "--publish"]
-    )  # fmt: skip
+    bundle = cli_bundle(small_songs, tmp_path, "--publish")
 
     out = capsys.readouterr().out.splitlines()
-    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
     assert str(bundle) in out
     assert published == [(bundle, "bucket")]
     assert read_manifest(bundle).training["preset"] == "smoke"
@@ -153,14 +160,8 @@ def test_cli_trains_exports_and_publishes_when_asked(small_songs, tmp_path, monk
 def test_cli_holds_out_newcomers_and_reports_their_evaluation_beside_the_bundle(
     small_songs, tmp_path
 ):
-    from training import cli
+    bundle = cli_bundle(small_songs, tmp_path)
 
-    cli.main(
-        ["--catalog", "songs", "--data", str(small_songs), "--out", str(tmp_path),
-         "--preset", "smoke", "--epochs", "1", "--quiet"]
-    )  # fmt: skip
-
-    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
     manifest = read_manifest(bundle)
     evaluation = manifest.training["evaluation"]
     report = json.loads((bundle.parent / f"{bundle.name}.evaluation.json").read_text())
@@ -172,22 +173,9 @@ def test_cli_holds_out_newcomers_and_reports_their_evaluation_beside_the_bundle(
 
 
 def test_cli_without_evaluation_trains_on_every_user(small_songs, tmp_path):
-    from training import cli
+    bundle = cli_bundle(small_songs, tmp_path, "--no-evaluate")
 
-    cli.main(
-        ["--catalog", "songs", "--data", str(small_songs), "--out", str(tmp_path),
-         "--preset", "smoke", "--epochs", "1", "--quiet", "--no-evaluate"]
-    )  # fmt: skip
-
-    bundle = next(p for p in (tmp_path / "songs").iterdir() if p.is_dir())
     active = keep_active_users(detect_and_load(small_songs).interactions, 3)
     assert read_manifest(bundle).user_count == active.users
     assert "evaluation" not in read_manifest(bundle).training
     assert [p for p in (tmp_path / "songs").iterdir() if not p.is_dir()] == []
-
-
-def test_cli_refuses_a_folder_without_a_dataset(tmp_path):
-    from training import cli
-
-    with pytest.raises(SystemExit, match="no known dataset"):
-        cli.main(["--catalog", "books", "--data", str(tmp_path), "--out", str(tmp_path)])

@@ -108,6 +108,34 @@ def split_newcomers(
     known_full = np.flatnonzero(full_to_train >= 0)
     train_to_full[full_to_train[known_full]] = known_full
 
+    asks, queries, target_counts, targets = _questions(
+        interactions, rows, held_out, full_to_train, rng
+    )
+    return Split(
+        train=train,
+        test_user_ids=interactions.user_ids[held_out[asks]],
+        queries=queries,
+        target_offsets=np.concatenate(([0], np.cumsum(target_counts))).astype(np.int64),
+        target_item_index=targets,
+        train_to_full=train_to_full,
+        eligible_users=int(eligible.size),
+        held_out_users=int(held_out.size),
+        seed=seed,
+    )
+
+
+def _questions(
+    interactions: Interactions,
+    rows: npt.NDArray[np.bool_],
+    held_out: npt.NDArray[np.int64],
+    full_to_train: npt.NDArray[np.int64],
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.bool_], IndexArray, npt.NDArray[np.int64], IndexArray]:
+    """Each held-out user's query and targets, drawn from their likes (`rows`).
+
+    Returns whether each held-out user asks (has three known items), the askers' queries
+    (training item rows), their target counts, and their targets (full dataset item rows).
+    """
     # The test users' likes, grouped by user, in a seeded random order within each user.
     test_rows = np.flatnonzero(rows)
     user = interactions.user_index[test_rows].astype(np.int64)
@@ -127,17 +155,7 @@ def split_newcomers(
     target_mask = evaluated & (rank >= QUERY_ITEMS)
     queries = full_to_train[item[query_mask]].reshape(-1, QUERY_ITEMS).astype(np.int32)
     target_counts = (stops - starts)[asks] - QUERY_ITEMS
-    return Split(
-        train=train,
-        test_user_ids=interactions.user_ids[held_out[asks]],
-        queries=queries,
-        target_offsets=np.concatenate(([0], np.cumsum(target_counts))).astype(np.int64),
-        target_item_index=item[target_mask].astype(np.int32),
-        train_to_full=train_to_full,
-        eligible_users=int(eligible.size),
-        held_out_users=int(held_out.size),
-        seed=seed,
-    )
+    return asks, queries, target_counts, item[target_mask].astype(np.int32)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.evaluation import (
+from training.holdout import (
     ELIGIBLE_MIN_LIKES,
     QUERY_ITEMS,
     K,

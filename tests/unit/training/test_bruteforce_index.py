@@ -15,7 +15,7 @@ pytestmark = pytest.mark.tensorflow
 
 def test_the_reloaded_index_finds_the_users_numpy_finds(tensorflow: Any, tmp_path: Path):
     # Given small tables and an index saved from them
-    from training.index_export import save_brute_force_index
+    from training.bruteforce_index import save_brute_force_index
 
     rng = np.random.default_rng(4)
     items = rng.normal(size=(30, 8)).astype(np.float32)
@@ -34,7 +34,7 @@ def test_the_reloaded_index_finds_the_users_numpy_finds(tensorflow: Any, tmp_pat
 
 
 def test_mismatched_tables_are_refused(tmp_path: Path):
-    from training.index_export import save_brute_force_index
+    from training.bruteforce_index import save_brute_force_index
 
     with pytest.raises(ValueError, match="differ in width"):
         save_brute_force_index(
