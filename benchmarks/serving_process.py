@@ -142,7 +142,7 @@ def retrieval_share(plan: dict[str, Any], share: str) -> dict[str, Any]:
 
     catalog = recommender_service().catalogs.get(plan["catalog"])
     items, index, k = catalog.bundle.item_embeddings, catalog.item_index, int(plan["neighbours"])
-    user_index = catalog.wait_for_user_index()  # built while the first request waited
+    user_index = catalog.background_user_index.ready()  # built while the first request waited
     latencies: list[float] = []
     started = time.perf_counter()
     for triple in plan_share(plan["triples"], share):
@@ -217,7 +217,7 @@ def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
     # What the function runs (the int8 prefilter from PREFILTER_FROM_BYTES, then float32 on
     # the candidates), then the plain float32 scan it must agree with, then int8 alone; all
     # on every triple, in this one process (retrieval alone's figures are the shares').
-    user_index = catalog.wait_for_user_index()
+    user_index = catalog.background_user_index.ready()
     served, served_wall, served_rows = retrieve(lambda q: user_index.nearest(q, k))
     exact, exact_wall, exact_rows = retrieve(lambda q: nearest_users(bundle.user_embeddings, q, k))
     built = time.perf_counter()

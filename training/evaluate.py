@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edgerec.bundle import Bundle
-from edgerec.catalog import Catalog
 from edgerec.recommend import recommend
+from edgerec.served_catalog import ServedCatalog
 from edgerec.settings import DEFAULT_NEIGHBOURS
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, strategy_named
 from edgerec.top_items import InMemoryTopItems
@@ -44,7 +44,7 @@ def serving_catalog(
     interactions: Interactions,
     item_embeddings: npt.NDArray[np.float32],
     user_embeddings: npt.NDArray[np.float32],
-) -> Catalog:
+) -> ServedCatalog:
     """The catalog serving would load from this model's bundle, built in memory."""
     bundle = Bundle.in_memory(
         catalog=catalog,
@@ -54,7 +54,7 @@ def serving_catalog(
         items=interactions.items,
         user_ids=interactions.user_ids.tolist(),
     )
-    return Catalog(bundle)
+    return ServedCatalog(bundle)
 
 
 def published_lists(interactions: Interactions, top: int) -> InMemoryTopItems:
@@ -63,7 +63,7 @@ def published_lists(interactions: Interactions, top: int) -> InMemoryTopItems:
 
 
 def served(
-    catalog: Catalog, reader: InMemoryTopItems, neighbours: int, strategy: Strategy
+    catalog: ServedCatalog, reader: InMemoryTopItems, neighbours: int, strategy: Strategy
 ) -> Recommender:
     """The service's answers (`edgerec.recommend.recommend`) as an evaluation recommender."""
     ids = [item.id for item in catalog.items]
@@ -108,7 +108,7 @@ def baseline_rows(split: Split) -> list[Row]:
 class ServingState:
     """What serving would hold for one trained model: its catalog and the users' lists."""
 
-    catalog: Catalog
+    catalog: ServedCatalog
     lists: InMemoryTopItems
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edgerec.catalog import Catalog
 from edgerec.errors import StoreUnavailableError, UnknownItemsError
 from edgerec.recommend import blend_top_items, recommend, vote_top_items
 from edgerec.retrieval import embed_query, nearest_items, nearest_users, nearest_users_of_each
+from edgerec.served_catalog import ServedCatalog
 from edgerec.strategies import STRATEGIES, strategy_named
 from edgerec.top_items import TopItems
 from tests.unit.edgerec.bundle_factory import RecordingTopItems, published_lists
@@ -23,7 +23,7 @@ def reader(bundle_dir: Path) -> RecordingTopItems:
     return RecordingTopItems(published_lists(bundle_dir))
 
 
-def popular_ids(catalog: Catalog, n: int) -> list[str]:
+def popular_ids(catalog: ServedCatalog, n: int) -> list[str]:
     return [item.id for item in catalog.most_popular(n)]
 
 

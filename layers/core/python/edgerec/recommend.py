@@ -8,10 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from edgerec.bundle import CatalogItem
-from edgerec.catalog import Catalog
 from edgerec.errors import BundleError, StoreUnavailableError, UnknownItemsError
 from edgerec.observability import logger
 from edgerec.retrieval import embed_query, nearest_items
+from edgerec.served_catalog import ServedCatalog
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
 from edgerec.top_items import TopItems, TopItemsReader
 
@@ -104,7 +104,7 @@ def blend_top_items(
 
 
 def recommend(
-    catalog: Catalog,
+    catalog: ServedCatalog,
     liked: Sequence[str],
     limit: int,
     reader: TopItemsReader,
