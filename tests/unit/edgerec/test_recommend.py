@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.reference_retrieval import nearest_users_of_each
 from edgerec.errors import StoreUnavailableError, UnknownItemsError
 from edgerec.recommend import blend_top_items, recommend, vote_top_items
-from edgerec.retrieval import embed_query, nearest_items, nearest_users, nearest_users_of_each
+from edgerec.retrieval import embed_query, nearest_items, nearest_users
 from edgerec.served_catalog import ServedCatalog
 from edgerec.strategies import STRATEGIES, strategy_named
 from edgerec.top_items import TopItems

@@ -76,8 +76,12 @@ class UserIndex:
         return self._rerank(candidates, query, k)
 
     def nearest_of_each(self, queries: FloatMatrix, k: int) -> RowVector:
-        """The `k` users nearest any row of `queries`, taken in turn from each row's ranking
-        (see `edgerec.retrieval.nearest_users_of_each`), from one prefilter pass."""
+        """The `k` users nearest any row of `queries`: the first of each row's ranking, then the
+        second of each, and so on, each user once (`take_in_turn`), from one prefilter pass.
+
+        A mean query finds users near all the rows at once, which misses the people who liked
+        only one of three different picks; this finds them.
+        """
         queries = np.asarray(queries, dtype=np.float32)
         if self.prefilter is None or not np.isfinite(queries).all():
             rankings = [nearest_users(self.embeddings, query, k)[0] for query in queries]
