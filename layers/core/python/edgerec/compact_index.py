@@ -2,9 +2,9 @@
 
 Each row is stored as round(row / scale) with scale = max|row| / 127, so every component is
 within scale / 2 of the original. NumKong's int8 dot-product kernels (see `choose_kernels`)
-score every user against a query quantised the same way; their packed layout takes 84 to 104
-bytes a user at 64 dimensions (float32: 256), so at 100k users it can stay in a server's L3
-cache where the float32 table (25.6 MB) does not.
+score every user against a query quantised the same way; their packed layout takes well under
+half of float32's bytes, so a large table can stay in a server's L3 cache where the float32
+one does not.
 
 It serves as an exact prefilter (`candidate_rows`): the error of every approximate score has
 a bound, so the rows whose approximate score comes within twice that bound of the k-th best
@@ -88,8 +88,8 @@ def quantise(user_embeddings: FloatMatrix) -> tuple[Int8Matrix, FloatVector]:
         block = np.ascontiguousarray(user_embeddings[start : start + _BLOCK_ROWS], np.float32)
         rows = len(block)
         # |x| of a float32 is its bits without the sign bit, and bits order like the values
-        # (infinity and NaN above every finite one): one integer max per row, twice as fast
-        # as a float max and min, and the finiteness check besides.
+        # (infinity and NaN above every finite one): one integer max per row, faster than
+        # a float max and min, and the finiteness check besides.
         magnitude_bits = (block.view(np.uint32) & _MAGNITUDE_MASK).max(axis=1)
         if (magnitude_bits >= _INFINITY_BITS).any():
             raise ValueError("user embeddings hold a value that is not finite")

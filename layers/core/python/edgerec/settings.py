@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-# Nearest users blended per answer: the most one DynamoDB BatchGetItem reads, and the best of
-# those the evaluation tried (20, 50, 100) on Book-Crossing, where few users share any item.
+# Nearest users blended per answer: the most one DynamoDB BatchGetItem reads, and the
+# evaluation's best on Book-Crossing, where few users share any item (README, "Evaluation").
 DEFAULT_NEIGHBOURS = 100
 
 # The values STRATEGY may take, each a strategy of `edgerec.strategies` (a test keeps the two
