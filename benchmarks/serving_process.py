@@ -91,8 +91,13 @@ def main(argv: list[str] | None = None) -> None:
     cold_event = json.loads(args.cold_event.read_text(encoding="utf-8"))
 
     import app  # the function's module, as Lambda imports it
+    from edgerec.compact_index import choose_kernels
     from edgerec.service import recommender_service
+    from edgerec.settings import numkong_kernels
 
+    # NumKong's kernels as the function's entry point chooses them, before any int8 index is
+    # built (the function's on its first request, and the compact one `warm` times).
+    choose_kernels(numkong_kernels())
     imported = time.time()
     service = recommender_service()  # settings and boto3 clients
     wired = time.time()
