@@ -243,7 +243,7 @@ def real_queries(bundle_dir: Path, count: int, seed: int = 11) -> Queries:
         ValueError: when no user of the bundle has three items.
     """
     bundle = read_bundle(bundle_dir)
-    index = bundle.item_index
+    index = bundle.item_rows
     lists: list[list[int]] = []
     for row in read_top_items_file(bundle_dir / TOP_ITEMS):
         known = [index[i] for i in row.items if i in index]

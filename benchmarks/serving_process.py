@@ -146,7 +146,7 @@ def retrieval_share(plan: dict[str, Any], share: str) -> dict[str, Any]:
     from edgerec.service import recommender_service
 
     catalog = recommender_service().catalogs.get(plan["catalog"])
-    items, index, k = catalog.bundle.item_embeddings, catalog.item_index, int(plan["neighbours"])
+    items, index, k = catalog.bundle.item_embeddings, catalog.item_rows, int(plan["neighbours"])
     user_index = catalog.background_user_index.ready()  # built while the first request waited
     latencies: list[float] = []
     started = time.perf_counter()
@@ -204,7 +204,7 @@ def warm(plan: dict[str, Any], handler: Any) -> dict[str, Any]:
     service = recommender_service()
     catalog = service.catalogs.get(plan["catalog"])
     bundle = catalog.bundle
-    index = catalog.item_index
+    index = catalog.item_rows
     k = int(plan["neighbours"])
     triples = plan["triples"]
 

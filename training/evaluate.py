@@ -67,7 +67,7 @@ def served(
 ) -> Recommender:
     """The service's answers (`edgerec.recommend.recommend`) as an evaluation recommender."""
     ids = [item.id for item in catalog.items]
-    index = catalog.item_index
+    index = catalog.item_rows
 
     def answer(queries: IndexArray) -> npt.NDArray[np.int64]:
         out = np.full((queries.shape[0], K), -1, dtype=np.int64)

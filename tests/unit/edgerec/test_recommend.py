@@ -58,7 +58,7 @@ def test_recommendations_hold_exactly_limit_distinct_items_best_first(catalog, r
 
 def test_the_nearest_users_lists_are_read_in_one_batch(catalog, reader):
     liked = popular_ids(catalog, 3)
-    query = embed_query(catalog.bundle.item_embeddings, [catalog.item_index[i] for i in liked])
+    query = embed_query(catalog.bundle.item_embeddings, [catalog.item_rows[i] for i in liked])
     rows, _ = nearest_users(catalog.bundle.user_embeddings, query, NEIGHBOURS)
 
     recommend(catalog, liked, 5, reader, NEIGHBOURS, strategy_named("query-votes"))
@@ -72,7 +72,7 @@ def test_the_default_strategy_reads_the_lists_of_each_liked_items_nearest_users(
     rows = nearest_users_of_each(
         catalog.bundle.user_embeddings,
         catalog.bundle.item_embeddings,
-        [catalog.item_index[i] for i in liked],
+        [catalog.item_rows[i] for i in liked],
         NEIGHBOURS,
     )
 
@@ -91,7 +91,7 @@ def test_items_from_neighbours_lists_come_before_fill_items(catalog, reader):
 
 def test_short_lists_are_filled_from_the_items_nearest_the_query(catalog):
     liked = popular_ids(catalog, 3)
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 6, liked_rows)
     nobody_found = RecordingTopItems({})
@@ -153,7 +153,7 @@ def test_every_strategy_answers_limit_distinct_items_that_are_not_inputs(catalog
 
 def test_the_items_strategy_reads_no_list_and_answers_the_nearest_items(catalog, reader):
     liked = popular_ids(catalog, 3)
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 5, liked_rows)
 
@@ -167,10 +167,10 @@ def test_equal_votes_are_ordered_by_closeness_to_the_query(catalog):
     liked = popular_ids(catalog, 3)
     others = [item.id for item in catalog.items if item.id not in liked][:6]
     everyone = {user: TopItems(tuple(others), (1.0,) * 6) for user in catalog.bundle.user_ids}
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     closeness = {
-        i: float(catalog.bundle.item_embeddings[catalog.item_index[i]] @ query) for i in others
+        i: float(catalog.bundle.item_embeddings[catalog.item_rows[i]] @ query) for i in others
     }
 
     answer = recommend(catalog, liked, 6, RecordingTopItems(everyone), NEIGHBOURS)

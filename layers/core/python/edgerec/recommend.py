@@ -89,12 +89,12 @@ def _checked_request(
         raise ValueError("at least one liked item is needed")
     if limit < 1 or neighbours < 1:
         raise ValueError(f"limit and neighbours must be at least 1, not {limit}, {neighbours}")
-    index = served.item_index
+    row_of = served.item_rows
     distinct = list(dict.fromkeys(liked))
-    unknown = [item_id for item_id in distinct if item_id not in index]
+    unknown = [item_id for item_id in distinct if item_id not in row_of]
     if unknown:
         raise UnknownItemsError(served.name, unknown)
-    rows = [index[item_id] for item_id in distinct]
+    rows = [row_of[item_id] for item_id in distinct]
     query = embed_query(served.bundle.item_embeddings, rows)
     return Request(served, tuple(rows), frozenset(liked), query, limit, neighbours)
 
@@ -148,7 +148,7 @@ def _filled(request: Request, chosen: list[ScoredItem]) -> list[ScoredItem]:
     if missing <= 0:
         return chosen
     catalog = request.catalog
-    taken = {catalog.item_index[s.item.id] for s in chosen} | set(request.liked_rows)
+    taken = {catalog.item_rows[s.item.id] for s in chosen} | set(request.liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, request.query, missing, taken)
     return [*chosen, *(ScoredItem(catalog.items[row], 0.0) for row in rows.tolist())]
 

@@ -38,9 +38,9 @@ class ServedCatalog:
         return self.bundle.items
 
     @property
-    def item_index(self) -> dict[str, int]:
+    def item_rows(self) -> dict[str, int]:
         """Item id → row."""
-        return self.bundle.item_index
+        return self.bundle.item_rows
 
     def most_popular(self, limit: int, exclude: Set[str] = frozenset()) -> list[CatalogItem]:
         """The `limit` most popular items whose ids are not in `exclude`."""

@@ -116,8 +116,8 @@ class LiveCatalogs:
                     extra={
                         "catalog": name,
                         "model_version": pointer.model_version,
-                        "items": bundle.manifest.item_count,
-                        "users": bundle.manifest.user_count,
+                        "item_count": bundle.manifest.item_count,
+                        "user_count": bundle.manifest.user_count,
                     },
                 )
             if not fresh and unavailable:
@@ -231,14 +231,14 @@ class RecommenderService:
         (its embeddings would no longer be the ones that chose the items).
         """
         served = self.catalogs.get(answer.catalog)
-        index = served.item_index
-        inputs = [item_id for item_id in dict.fromkeys(liked) if item_id in index]
+        row_of = served.item_rows
+        inputs = [item_id for item_id in dict.fromkeys(liked) if item_id in row_of]
         if served.model_version != answer.model_version or not inputs:
             return [None] * len(answer.items)
         closest = closest_inputs(
             served.bundle.item_embeddings,
-            [index[item_id] for item_id in inputs],
-            [index[s.item.id] for s in answer.items],
+            [row_of[item_id] for item_id in inputs],
+            [row_of[s.item.id] for s in answer.items],
         )
         return [inputs[i] for i in closest.tolist()]
 

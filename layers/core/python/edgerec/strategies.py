@@ -34,7 +34,7 @@ class Request:
     liked_ids: frozenset[str]
     query: FloatVector  # the mean of the liked items' embeddings: the query tower
     limit: int
-    neighbours: int  # how many nearest users' lists to read
+    neighbour_count: int  # how many nearest users' lists to read
 
     @property
     def liked_row_array(self) -> RowVector:
@@ -67,7 +67,7 @@ class NeighbourSource(Protocol):
     reads_lists: ClassVar[bool]
 
     def find(self, request: Request) -> NearestUsers:
-        """The users whose lists count for `request`, at most `request.neighbours`."""
+        """The users whose lists count for `request`, at most `request.neighbour_count`."""
         ...
 
 
@@ -89,7 +89,9 @@ class NearestToQuery:
 
     def find(self, request: Request) -> NearestUsers:
         """See `NeighbourSource.find`."""
-        rows, similarities = request.catalog.user_index.nearest(request.query, request.neighbours)
+        rows, similarities = request.catalog.user_index.nearest(
+            request.query, request.neighbour_count
+        )
         return NearestUsers(rows, similarities)
 
 
@@ -104,7 +106,7 @@ class NearestToEachItem:
         """See `NeighbourSource.find`."""
         bundle = request.catalog.bundle
         rows = request.catalog.user_index.nearest_of_each(
-            bundle.item_embeddings[request.liked_row_array], request.neighbours
+            bundle.item_embeddings[request.liked_row_array], request.neighbour_count
         )
         return NearestUsers(rows, bundle.user_embeddings[rows] @ request.query)
 
@@ -167,7 +169,7 @@ def listed_candidates(request: Request, scores: Mapping[str, float]) -> Candidat
     closeness; ids the bundle does not have are dropped and counted in a warning."""
     catalog = request.catalog
     ids = [item_id for item_id in scores if item_id not in request.liked_ids]
-    rows = [catalog.item_index.get(item_id, -1) for item_id in ids]
+    rows = [catalog.item_rows.get(item_id, -1) for item_id in ids]
     strangers = rows.count(-1)
     if strangers:
         logger.warning(
