@@ -2,9 +2,9 @@
 
 Each row is stored as round(row / scale) with scale = max|row| / 127, so every component is
 within scale / 2 of the original. NumKong's int8 dot-product kernels (see `choose_kernels`)
-score every user against a query quantised the same way; their packed layout takes well under
-half of float32's bytes, so a large table can stay in a server's L3 cache where the float32
-one does not.
+score every user against a query quantised the same way; their packed layout takes under half
+of float32's bytes, so a large table can stay in a server's L3 cache where the float32 one
+does not.
 
 It serves as an exact prefilter (`candidate_rows`): the error of every approximate score has
 a bound, so the rows whose approximate score comes within twice that bound of the k-th best

@@ -1,7 +1,7 @@
 """Exact nearest users by float32 dot product, fast: an int8 prefilter, then float32 on a few.
 
 A brute-force float32 scan of a large user table is bound by memory bandwidth. The int8
-index (`edgerec.compact_index`) scores every user from well under half the bytes, with
+index (`edgerec.compact_index`) scores every user from under half the bytes, with
 bounded error; only the rows that bound cannot rule out (a few hundred) are scored in
 float32, so the answer is the float32 scan's answer (the same users, in the same order, up
 to float32 rounding of scores within a few ulps of each other).
