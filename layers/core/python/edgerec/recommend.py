@@ -59,6 +59,7 @@ def recommend(
     or its rows are of another format), the answer is the most popular items, `degraded`.
 
     Args:
+        neighbours: how many nearest users' lists to read (one batch).
         strategy: how to score; None is `DEFAULT_STRATEGY`.
 
     Raises:
