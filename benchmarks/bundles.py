@@ -8,9 +8,9 @@ and for TensorFlow. It runs in its own process because it imports TensorFlow.
 
 Top-item lists are published only for the users a request for one of the handler's triples
 (the first `handler_triples` queries) may read: the nearest neighbours of each triple and of
-each of its items, found with the serving code itself. The moto server stores a few hundred
-lists a second, so a million would take most of an hour. Synthetic bundles hold
-only those lists in `top_items.jsonl`; the index itself always holds every user.
+each of its items, by the float32 answers serving's index gives. The moto server stores a few
+hundred lists a second, so a million would take most of an hour. Synthetic bundles hold only
+those lists in `top_items.jsonl`; the index itself always holds every user.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from benchmarks.reference_retrieval import nearest_users_of_each
 from edgerec.bundle import (
     SAVED_MODEL,
     TOP_ITEMS,
@@ -33,7 +34,7 @@ from edgerec.bundle import (
     read_bundle,
     write_bundle,
 )
-from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
+from edgerec.retrieval import embed_query, nearest_users
 from edgerec.top_items import UserTopItems, read_top_items_file, write_top_items_file
 
 QUERIES = "queries.json"  # beside the bundle folder, never in it (the manifest lists the bundle)
@@ -169,8 +170,8 @@ def neighbour_rows(
 ) -> list[int]:
     """Every user row a request for one of `triples` may read the list of, sorted: the `k`
     nearest users of the triple's mean, and the `k` that `nearest_users_of_each` picks from
-    its items (serving's strategies take their neighbours from one or the other), found with
-    the serving code itself, so that no neighbour lacks a list."""
+    its items (serving's strategies take their neighbours from one or the other), found by
+    the float32 scans the served index agrees with, so that no neighbour lacks a list."""
     found: set[int] = set()
     for rows in triples:
         users, _ = nearest_users(user_embeddings, embed_query(item_embeddings, rows), k)
@@ -242,7 +243,7 @@ def real_queries(bundle_dir: Path, count: int, seed: int = 11) -> Queries:
         ValueError: when no user of the bundle has three items.
     """
     bundle = read_bundle(bundle_dir)
-    index = bundle.item_index
+    index = bundle.item_rows
     lists: list[list[int]] = []
     for row in read_top_items_file(bundle_dir / TOP_ITEMS):
         known = [index[i] for i in row.items if i in index]

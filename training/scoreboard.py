@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 
 from edgerec.bundle import Bundle
-from edgerec.catalog import Catalog as ServedCatalog
 from edgerec.recommend import recommend
+from edgerec.served_catalog import ServedCatalog
 from edgerec.settings import DEFAULT_NEIGHBOURS
 from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy, strategy_named
 from edgerec.top_items import InMemoryTopItems
@@ -61,7 +61,7 @@ def served(
 ) -> Recommender:
     """The service's answers (`edgerec.recommend.recommend`) as an evaluation recommender."""
     ids = [item.id for item in catalog.items]
-    index = catalog.item_index
+    index = catalog.item_rows
 
     def answer(queries: IndexArray) -> npt.NDArray[np.int64]:
         out = np.full((queries.shape[0], K), -1, dtype=np.int64)

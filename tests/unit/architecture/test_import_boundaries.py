@@ -128,7 +128,7 @@ def test_stores_import_only_the_contract_settings_errors_and_each_other(path: Pa
 def test_the_contract_imports_nothing_above_it(contract: str):
     imported = imported_library_modules(LIBRARY / f"{contract}.py")
 
-    assert imported <= {"bundle", "top_items", "errors", "strategies"}
+    assert imported <= {"bundle", "top_items", "errors"}
 
 
 def is_sys_path(node: ast.AST) -> bool:

@@ -23,8 +23,9 @@ from benchmarks.bundles import (
     synthetic_tables,
     user_list,
 )
+from benchmarks.reference_retrieval import nearest_users_of_each
 from edgerec.bundle import read_bundle
-from edgerec.retrieval import embed_query, nearest_users, nearest_users_of_each
+from edgerec.retrieval import embed_query, nearest_users
 from tests.unit.edgerec.bundle_factory import published_lists, write_synthetic_bundle
 
 SMALL = SyntheticSpec(catalog="synthetic-small", users=300, items=400, clusters=8, queries=30)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edgerec.bundle import read_bundle
-from edgerec.catalog import Catalog
+from edgerec.served_catalog import ServedCatalog
 from edgerec.stores.clients import dynamodb_client, s3_client
 from tests.conftest import in_process_aws
 from tests.unit.edgerec.bundle_factory import write_synthetic_bundle
@@ -26,9 +26,9 @@ def bundle_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def catalog(bundle_dir: Path) -> Catalog:
+def catalog(bundle_dir: Path) -> ServedCatalog:
     """The synthetic bundle, loaded as serving loads it."""
-    return Catalog(read_bundle(bundle_dir))
+    return ServedCatalog(read_bundle(bundle_dir))
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_a_read_bundle_indexes_its_items_by_id_in_row_order(tmp_path):
     bundle = read_bundle(tmp_path)
 
     assert isinstance(bundle.items, ItemTable)
-    assert bundle.item_index == {item.id: row for row, item in enumerate(bundle.items)}
+    assert bundle.item_rows == {item.id: row for row, item in enumerate(bundle.items)}
     np.testing.assert_array_equal(bundle.item_popularity, [i.popularity for i in bundle.items])
 
 

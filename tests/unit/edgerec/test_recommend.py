@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from edgerec.catalog import Catalog
+from benchmarks.reference_retrieval import nearest_users_of_each
 from edgerec.errors import StoreUnavailableError, UnknownItemsError
-from edgerec.recommend import blend_top_items, recommend, vote_top_items
-from edgerec.retrieval import embed_query, nearest_items, nearest_users, nearest_users_of_each
+from edgerec.recommend import recommend
+from edgerec.retrieval import embed_query, nearest_items, nearest_users
+from edgerec.served_catalog import ServedCatalog
 from edgerec.strategies import STRATEGIES, strategy_named
 from edgerec.top_items import TopItems
 from tests.unit.edgerec.bundle_factory import RecordingTopItems, published_lists
@@ -23,7 +24,7 @@ def reader(bundle_dir: Path) -> RecordingTopItems:
     return RecordingTopItems(published_lists(bundle_dir))
 
 
-def popular_ids(catalog: Catalog, n: int) -> list[str]:
+def popular_ids(catalog: ServedCatalog, n: int) -> list[str]:
     return [item.id for item in catalog.most_popular(n)]
 
 
@@ -57,7 +58,7 @@ def test_recommendations_hold_exactly_limit_distinct_items_best_first(catalog, r
 
 def test_the_nearest_users_lists_are_read_in_one_batch(catalog, reader):
     liked = popular_ids(catalog, 3)
-    query = embed_query(catalog.bundle.item_embeddings, [catalog.item_index[i] for i in liked])
+    query = embed_query(catalog.bundle.item_embeddings, [catalog.item_rows[i] for i in liked])
     rows, _ = nearest_users(catalog.bundle.user_embeddings, query, NEIGHBOURS)
 
     recommend(catalog, liked, 5, reader, NEIGHBOURS, strategy_named("query-votes"))
@@ -71,7 +72,7 @@ def test_the_default_strategy_reads_the_lists_of_each_liked_items_nearest_users(
     rows = nearest_users_of_each(
         catalog.bundle.user_embeddings,
         catalog.bundle.item_embeddings,
-        [catalog.item_index[i] for i in liked],
+        [catalog.item_rows[i] for i in liked],
         NEIGHBOURS,
     )
 
@@ -90,7 +91,7 @@ def test_items_from_neighbours_lists_come_before_fill_items(catalog, reader):
 
 def test_short_lists_are_filled_from_the_items_nearest_the_query(catalog):
     liked = popular_ids(catalog, 3)
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 6, liked_rows)
     nobody_found = RecordingTopItems({})
@@ -138,43 +139,6 @@ def test_no_liked_items_is_refused(catalog, reader):
         recommend(catalog, [], 5, reader, NEIGHBOURS)
 
 
-def test_blending_weighs_each_neighbours_normalised_list_by_similarity():
-    lists = [TopItems(("a", "b"), (3.0, 1.0)), TopItems(("b", "c"), (1.0, 1.0))]
-
-    scores = blend_top_items([2.0, 1.0], lists)
-
-    # a: 2 * 3/4 = 1.5; b: 2 * 1/4 + 1 * 1/2 = 1.0; c: 1 * 1/2 = 0.5; all over 3.
-    assert scores == pytest.approx({"a": 0.5, "b": 1 / 3, "c": 1 / 6})
-
-
-def test_neighbours_with_negative_similarity_or_no_list_do_not_vote():
-    lists = [TopItems(("a",), (1.0,)), None, TopItems(("z",), (1.0,))]
-
-    assert blend_top_items([1.0, 5.0, -2.0], lists) == {"a": 1.0}
-
-
-def test_votes_count_each_listed_item_once_per_neighbour_whatever_its_weight():
-    lists = [TopItems(("a", "b"), (10.0, 1.0)), TopItems(("b", "c"), (1.0, 1.0)), None]
-
-    scores = vote_top_items(lists, frozenset(), overlap_boost=10.0)
-
-    assert scores == pytest.approx({"a": 0.5, "b": 1.0, "c": 0.5})
-
-
-def test_a_neighbour_whose_list_holds_liked_items_votes_one_plus_boost_per_item():
-    lists = [TopItems(("x", "liked-1", "liked-2"), (1.0, 1.0, 1.0)), TopItems(("y",), (1.0,))]
-
-    scores = vote_top_items(lists, frozenset({"liked-1", "liked-2"}), overlap_boost=10.0)
-
-    # votes: 1 + 10 * 2 = 21 and 1, of 22.
-    assert scores["x"] == pytest.approx(21 / 22)
-    assert scores["y"] == pytest.approx(1 / 22)
-
-
-def test_no_lists_give_no_votes():
-    assert vote_top_items([None, TopItems((), ())], frozenset(), overlap_boost=10.0) == {}
-
-
 @pytest.mark.parametrize("name", sorted(STRATEGIES))
 def test_every_strategy_answers_limit_distinct_items_that_are_not_inputs(catalog, reader, name):
     liked = popular_ids(catalog, 3)
@@ -189,7 +153,7 @@ def test_every_strategy_answers_limit_distinct_items_that_are_not_inputs(catalog
 
 def test_the_items_strategy_reads_no_list_and_answers_the_nearest_items(catalog, reader):
     liked = popular_ids(catalog, 3)
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     rows, _ = nearest_items(catalog.bundle.item_embeddings, query, 5, liked_rows)
 
@@ -203,18 +167,13 @@ def test_equal_votes_are_ordered_by_closeness_to_the_query(catalog):
     liked = popular_ids(catalog, 3)
     others = [item.id for item in catalog.items if item.id not in liked][:6]
     everyone = {user: TopItems(tuple(others), (1.0,) * 6) for user in catalog.bundle.user_ids}
-    liked_rows = [catalog.item_index[i] for i in liked]
+    liked_rows = [catalog.item_rows[i] for i in liked]
     query = embed_query(catalog.bundle.item_embeddings, liked_rows)
     closeness = {
-        i: float(catalog.bundle.item_embeddings[catalog.item_index[i]] @ query) for i in others
+        i: float(catalog.bundle.item_embeddings[catalog.item_rows[i]] @ query) for i in others
     }
 
     answer = recommend(catalog, liked, 6, RecordingTopItems(everyone), NEIGHBOURS)
 
     assert [s.item.id for s in answer.items] == sorted(others, key=lambda i: -closeness[i])
     assert {s.score for s in answer.items} == {1.0}
-
-
-def test_an_unknown_strategy_name_is_refused_with_the_known_ones():
-    with pytest.raises(ValueError, match="known strategies: votes, query-votes, shares, items"):
-        strategy_named("magic")

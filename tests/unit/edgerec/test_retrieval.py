@@ -9,7 +9,6 @@ from edgerec.retrieval import (
     embed_query,
     nearest_items,
     nearest_users,
-    nearest_users_of_each,
     take_in_turn,
     top_k,
 )
@@ -79,43 +78,6 @@ def test_nearest_items_return_fewer_when_the_catalog_runs_out(rng):
     rows, _ = nearest_items(items, items[0], 10, exclude={0, 1})
 
     assert sorted(rows.tolist()) == [2, 3, 4, 5]
-
-
-def test_each_liked_items_nearest_users_are_taken_in_turn_each_user_once():
-    # Item 0 points at users 0, 1, 2 (in that order), item 1 at users 3, 0, 4.
-    users = np.array([[3, 2], [2, 0], [1, 0], [0, 3], [0, 1], [-5, -5]], dtype=np.float32)
-    items = np.array([[1, 0], [0, 1]], dtype=np.float32)
-
-    rows = nearest_users_of_each(users, items, [0, 1], 4)
-
-    # Firsts: 0 (item 0), 3 (item 1); seconds: 1, then 0 again (skipped); thirds: 2, …
-    assert rows.tolist() == [0, 3, 1, 2]
-
-
-def test_each_items_nearest_users_of_one_item_are_its_own_ranking(rng):
-    users = rng.normal(size=(50, 4)).astype(np.float32)
-    items = rng.normal(size=(5, 4)).astype(np.float32)
-
-    rows = nearest_users_of_each(users, items, [2], 7)
-
-    assert rows.tolist() == np.argsort(-(users @ items[2]), kind="stable")[:7].tolist()
-
-
-def test_nearest_users_of_no_items_are_refused(rng):
-    with pytest.raises(ValueError, match="at least one"):
-        nearest_users_of_each(np.ones((3, 2), np.float32), np.ones((2, 2), np.float32), [], 2)
-
-
-def test_the_users_nearest_each_item_are_found_in_every_block_of_a_long_matrix():
-    rng = np.random.default_rng(4)
-    users = rng.standard_normal((3000, 8)).astype(np.float32)
-    items = rng.standard_normal((5, 8)).astype(np.float32)
-    rankings = [nearest_users(users, items[row], 50)[0] for row in (0, 3)]
-    in_turn = [int(user) for pair in zip(*rankings, strict=True) for user in pair]
-
-    found = nearest_users_of_each(users, items, [0, 3], 50)
-
-    assert found.tolist() == list(dict.fromkeys(in_turn))[:50]
 
 
 def test_rankings_taken_in_turn_pass_over_one_that_runs_out():

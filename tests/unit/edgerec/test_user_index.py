@@ -7,7 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from edgerec.retrieval import nearest_users, nearest_users_of_each
+from benchmarks.reference_retrieval import nearest_users_of_each
+from edgerec.retrieval import nearest_users
 from edgerec.user_index import BackgroundUserIndex, UserIndex
 
 
@@ -55,6 +56,28 @@ def test_each_items_nearest_users_are_the_float32_ones(clustered, rng):
         expected = nearest_users_of_each(users, items, rows.tolist(), 100)
         assert set(found.tolist()) == set(expected.tolist())
         assert len(found) == 100
+
+
+@pytest.mark.parametrize("prefilter_from_bytes", [0, 2**40], ids=["prefilter", "scan"])
+def test_each_querys_nearest_users_are_taken_in_turn_each_user_once(prefilter_from_bytes):
+    # Query 0 points at users 0, 1, 2 (in that order), query 1 at users 3, 0, 4.
+    users = np.array([[3, 2], [2, 0], [1, 0], [0, 3], [0, 1], [-5, -5]], dtype=np.float32)
+    queries = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    index = UserIndex.build(users, prefilter_from_bytes=prefilter_from_bytes)
+
+    rows = index.nearest_of_each(queries, 4)
+
+    # Firsts: 0 (query 0), 3 (query 1); seconds: 1, then 0 again (skipped); thirds: 2, …
+    assert rows.tolist() == [0, 3, 1, 2]
+
+
+def test_the_nearest_users_of_one_query_are_its_own_ranking(rng):
+    users = rng.normal(size=(50, 4)).astype(np.float32)
+    query = rng.normal(size=4).astype(np.float32)
+
+    rows = UserIndex.build(users).nearest_of_each(query[None, :], 7)
+
+    assert rows.tolist() == np.argsort(-(users @ query), kind="stable")[:7].tolist()
 
 
 def test_small_tables_are_scanned_without_a_prefilter(clustered):

@@ -269,7 +269,7 @@ class Bundle:
         return self.items.popularity
 
     @cached_property
-    def item_index(self) -> dict[str, int]:
+    def item_rows(self) -> dict[str, int]:
         """Item id → row of `item_embeddings`."""
         ids = self.item_ids
         return dict(zip(ids, range(len(ids)), strict=True))

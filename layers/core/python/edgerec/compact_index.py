@@ -2,15 +2,14 @@
 
 Each row is stored as round(row / scale) with scale = max|row| / 127, so every component is
 within scale / 2 of the original. NumKong's int8 dot-product kernels (see `choose_kernels`)
-score every user against a query quantised the same way; their packed layout takes 84 to 104
-bytes a user at 64 dimensions (float32: 256), so at 100k users it can stay in a server's L3
-cache where the float32 table (25.6 MB) does not.
+score every user against a query quantised the same way; their packed layout takes under half
+of float32's bytes, so a large table can stay in a server's L3 cache where the float32 one
+does not.
 
-Used two ways: alone, as an approximate index (`nearest_users`), and as an exact prefilter
-(`candidate_rows`): the error of every approximate score has a bound, so the rows whose
-approximate score comes within twice that bound of the k-th best surely hold the k best by
-the float32 dot product, and only those few hundred are scored in float32
-(`edgerec.user_index`).
+It serves as an exact prefilter (`candidate_rows`): the error of every approximate score has
+a bound, so the rows whose approximate score comes within twice that bound of the k-th best
+surely hold the k best by the float32 dot product, and only those few hundred are scored in
+float32 (`edgerec.user_index`).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import numkong as nk
 import numpy as np
 import numpy.typing as npt
 
-from edgerec.retrieval import FloatMatrix, FloatVector, RowVector, top_k
+from edgerec.retrieval import FloatMatrix, FloatVector, RowVector
 
 Int8Matrix = npt.NDArray[np.int8]
 
@@ -89,8 +88,8 @@ def quantise(user_embeddings: FloatMatrix) -> tuple[Int8Matrix, FloatVector]:
         block = np.ascontiguousarray(user_embeddings[start : start + _BLOCK_ROWS], np.float32)
         rows = len(block)
         # |x| of a float32 is its bits without the sign bit, and bits order like the values
-        # (infinity and NaN above every finite one): one integer max per row, twice as fast
-        # as a float max and min, and the finiteness check besides.
+        # (infinity and NaN above every finite one): one integer max per row, faster than
+        # a float max and min, and the finiteness check besides.
         magnitude_bits = (block.view(np.uint32) & _MAGNITUDE_MASK).max(axis=1)
         if (magnitude_bits >= _INFINITY_BITS).any():
             raise ValueError("user embeddings hold a value that is not finite")
@@ -143,7 +142,7 @@ class Int8UserIndex:
         )
 
     @property
-    def users(self) -> int:
+    def user_count(self) -> int:
         """Rows in the index."""
         return int(self.scales.shape[0])
 
@@ -151,38 +150,6 @@ class Int8UserIndex:
     def nbytes(self) -> int:
         """Memory held by the index: the packed codes and the scales."""
         return int(self.packed.nbytes + self.scales.nbytes)
-
-    def scores(self, query: FloatVector) -> FloatVector:
-        """Approximate dot products of every user row with `query`, float32 (users,).
-
-        The query is quantised in two int8 parts, the second holding what the first rounded
-        off, so the scores' error is the users' quantisation alone: with one part, 98.95% of
-        Last.fm's float32 top-10 users were kept; with two, as many as with a float32 query.
-        """
-        if self.users == 0 or self.dimensions == 0:
-            return np.zeros(self.users, dtype=np.float32)
-        query = np.asarray(query, dtype=np.float32)
-        parts = np.empty((2, self.dimensions), dtype=np.int8)
-        part_scales: list[float] = []
-        rest = query
-        for part in range(2):
-            scale = float(np.abs(rest).max()) / _INT8_MAX
-            parts[part] = np.rint(rest / scale) if scale > 0 else 0
-            part_scales.append(scale)
-            rest = rest - parts[part] * np.float32(scale)
-        dots = np.asarray(nk.dots_packed(parts, self.packed))
-        combined = np.multiply(dots[0], np.float32(part_scales[0]), dtype=np.float32)
-        combined += np.multiply(dots[1], np.float32(part_scales[1]), dtype=np.float32)
-        result: FloatVector = np.multiply(combined, self.scales, out=combined)
-        return result
-
-    def nearest_users(self, query: FloatVector, k: int) -> tuple[RowVector, FloatVector]:
-        """The `k` users with the largest approximate dot product with `query`, best first.
-
-        Returns:
-            (rows, approximate similarities), as `edgerec.retrieval.nearest_users` does.
-        """
-        return top_k(self.scores(query), k)
 
     def candidate_rows(self, queries: FloatMatrix, k: int) -> list[RowVector]:
         """For each row of `queries`, rows (ascending) that hold its `k` best users by the
@@ -211,8 +178,8 @@ class Int8UserIndex:
         if queries.ndim != 2 or queries.shape[1] != self.dimensions:
             raise ValueError(f"queries must be (n, {self.dimensions}), not {tuple(queries.shape)}")
         query_scales = np.abs(queries).max(axis=1) / np.float32(_INT8_MAX)
-        if self.users == 0 or self.dimensions == 0:
-            shape = (len(queries), self.users)
+        if self.user_count == 0 or self.dimensions == 0:
+            shape = (len(queries), self.user_count)
             return np.zeros(shape, np.float32), query_scales.tolist(), [0.0] * len(queries)
         safe = np.where(query_scales > 0, query_scales, np.float32(1))[:, None]
         query_codes = np.rint(queries / safe).astype(np.int8)

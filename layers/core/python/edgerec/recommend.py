@@ -1,24 +1,31 @@
-"""The use case: three liked items → nearest users → their top-item lists → ranked items."""
+"""The use case: liked items → nearest users → their top-item lists → ranked items."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from edgerec.bundle import CatalogItem
-from edgerec.catalog import Catalog
 from edgerec.errors import BundleError, StoreUnavailableError, UnknownItemsError
 from edgerec.observability import logger
 from edgerec.retrieval import embed_query, nearest_items
-from edgerec.strategies import DEFAULT_STRATEGY, STRATEGIES, Strategy
+from edgerec.served_catalog import ServedCatalog
+from edgerec.strategies import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    Candidates,
+    NearestUsers,
+    Request,
+    Strategy,
+)
 from edgerec.top_items import TopItems, TopItemsReader
 
 
 @dataclass(frozen=True)
 class ScoredItem:
-    """A recommended item and its score (see `blend_top_items` for what a score means)."""
+    """A recommended item and its score (see the strategy's `Scoring` for what it means)."""
 
     item: CatalogItem
     score: float
@@ -34,95 +41,25 @@ class Recommendations:
     degraded: bool = False
 
 
-def vote_top_items(
-    lists: Sequence[TopItems | None], liked: Set[str], overlap_boost: float
-) -> dict[str, float]:
-    """Blend neighbours' top-item lists by votes: every listed item gets its neighbour's vote.
-
-    vote_u = 1 + overlap_boost * |list_u ∩ liked|, and score(item) = Σ_u vote_u [item in
-    list_u] / Σ_u vote_u, in [0, 1]. The embedding search finds users like the query, but
-    some of them are only near; a user whose own list holds the very items liked is a sure
-    neighbour, so they count more. Weights only choose what is on a list: a 10/10 book and a
-    5/10 one are both liked, and play counts differ by orders of magnitude between people.
-
-    Args:
-        lists: the nearest users' lists, nearest first; None when not found.
-        liked: the ids the person picked.
-        overlap_boost: how much each liked item on a neighbour's list adds to its vote.
-
-    Returns:
-        item id → score, in order of first appearance; only items some list holds.
-    """
-    scores: dict[str, float] = {}
-    total = 0.0
-    for top in lists:
-        if top is None or not top.items:
-            continue
-        vote = 1.0 + overlap_boost * sum(1 for item in top.items if item in liked)
-        total += vote
-        for item in top.items:
-            scores[item] = scores.get(item, 0.0) + vote
-    if total == 0.0:
-        return {}
-    return {item: score / total for item, score in scores.items()}
-
-
-def blend_top_items(
-    similarities: Sequence[float], lists: Sequence[TopItems | None]
-) -> dict[str, float]:
-    """Blend neighbours' top-item lists into one score per item (the first design's way).
-
-    score(item) = Σ_u max(similarity_u, 0) * weight_u(item) / Σ_u max(similarity_u, 0),
-    where weight_u(item) is the item's weight divided by the sum of user u's weights. So a
-    score is the item's share of the neighbourhood's vote, in [0, 1]. Neighbours no more
-    similar than orthogonal, and lists with no positive weight, do not vote. With one
-    neighbour this is the seed design's answer: that user's list, best first.
-
-    Args:
-        similarities: each neighbour's dot product with the query.
-        lists: each neighbour's list, aligned with `similarities`; None when not found.
-
-    Returns:
-        item id → score, in order of first appearance; only positive scores.
-    """
-    scores: dict[str, float] = {}
-    total = 0.0
-    for similarity, top in zip(similarities, lists, strict=True):
-        vote = max(float(similarity), 0.0)
-        if top is None or vote == 0.0:
-            continue
-        weight_sum = sum(w for w in top.weights if w > 0)
-        if weight_sum <= 0:
-            continue
-        total += vote
-        for item, weight in zip(top.items, top.weights, strict=True):
-            if weight > 0:
-                scores[item] = scores.get(item, 0.0) + vote * weight / weight_sum
-    if total == 0.0:
-        return {}
-    return {item: score / total for item, score in scores.items()}
-
-
 def recommend(
-    catalog: Catalog,
+    served: ServedCatalog,
     liked: Sequence[str],
     limit: int,
     reader: TopItemsReader,
     neighbours: int,
     strategy: Strategy | None = None,
 ) -> Recommendations:
-    """Recommend `limit` items of `catalog` to someone who likes the items `liked`.
+    """Recommend `limit` items of `served` to someone who likes the items `liked`.
 
-    Steps: embed the liked items (mean embedding); unless the strategy scores items directly,
-    find the `neighbours` nearest users (of the query, or of each liked item in turn), read
-    their lists in one batch and blend them
-    (`vote_top_items` or `blend_top_items`); drop the liked items and keep the best `limit`,
-    equal scores ordered by closeness to the query. When the lists give fewer than `limit`,
-    the items nearest the query in embedding space fill the rest (score 0: no neighbour voted
-    for them). When the lists cannot be read (the store is unavailable, or its rows are of
-    another format), the answer is the most popular items, flagged `degraded`.
+    Steps: check the request and embed the liked items (their mean embedding); the strategy
+    finds the nearest users; their lists are read in one batch; the strategy scores items
+    from them; the best `limit` that are not liked are kept, equal scores ordered by closeness
+    to the query, and when there are fewer, the items nearest the query fill the rest (score
+    0: no neighbour voted for them). When the lists cannot be read (the store is unavailable,
+    or its rows are of another format), the answer is the most popular items, `degraded`.
 
     Args:
+        neighbours: how many nearest users' lists to read (one batch).
         strategy: how to score; None is `DEFAULT_STRATEGY`.
 
     Raises:
@@ -130,87 +67,95 @@ def recommend(
         ValueError: when `liked` is empty or `limit` or `neighbours` is below 1.
     """
     strategy = strategy or STRATEGIES[DEFAULT_STRATEGY]
+    request = _checked_request(served, liked, limit, neighbours)
+    users = strategy.neighbours.find(request)
+    try:
+        lists = _read_lists(request, reader, users)
+    except (StoreUnavailableError, BundleError):
+        return _most_popular_answer(request)
+    candidates = strategy.scoring.candidates(request, users, lists)
+    return _answer(request, _filled(request, _ranked(request, candidates)))
+
+
+def _checked_request(
+    served: ServedCatalog, liked: Sequence[str], limit: int, neighbours: int
+) -> Request:
+    """The request, with the liked items' rows and their mean embedding (the query).
+
+    Raises:
+        UnknownItemsError: listing every id of `liked` the catalog does not have.
+        ValueError: when `liked` is empty or `limit` or `neighbours` is below 1.
+    """
     if not liked:
         raise ValueError("at least one liked item is needed")
     if limit < 1 or neighbours < 1:
         raise ValueError(f"limit and neighbours must be at least 1, not {limit}, {neighbours}")
-    index = catalog.item_index
-    unknown = [item_id for item_id in dict.fromkeys(liked) if item_id not in index]
+    row_of = served.item_rows
+    distinct = list(dict.fromkeys(liked))
+    unknown = [item_id for item_id in distinct if item_id not in row_of]
     if unknown:
-        raise UnknownItemsError(catalog.name, unknown)
-    liked_rows = [index[item_id] for item_id in dict.fromkeys(liked)]
-    liked_ids = frozenset(liked)
-    bundle = catalog.bundle
-    query = embed_query(bundle.item_embeddings, liked_rows)
-    chosen: list[ScoredItem] = []
-    if not strategy.reads_lists:
-        rows, closeness = nearest_items(bundle.item_embeddings, query, limit, liked_rows)
-        chosen = [
-            ScoredItem(bundle.items[row], float(score))
-            for row, score in zip(rows.tolist(), closeness.tolist(), strict=True)
-        ]
-        return Recommendations(
-            catalog=catalog.name, model_version=catalog.model_version, items=tuple(chosen)
-        )
+        raise UnknownItemsError(served.name, unknown)
+    rows = [row_of[item_id] for item_id in distinct]
+    query = embed_query(served.bundle.item_embeddings, rows)
+    return Request(served, tuple(rows), frozenset(liked), query, limit, neighbours)
 
-    if strategy.neighbours_of == "each item":
-        user_rows = catalog.user_index.nearest_of_each(
-            bundle.item_embeddings[liked_rows], neighbours
-        )
-        similarities = bundle.user_embeddings[user_rows] @ query
-    else:
-        user_rows, similarities = catalog.user_index.nearest(query, neighbours)
-    user_ids = [bundle.user_ids[row] for row in user_rows.tolist()]
-    try:
-        lists = reader.read_top_items(catalog.name, catalog.model_version, user_ids)
-    except (StoreUnavailableError, BundleError):
-        logger.warning(
-            "top-item lists unreadable; answering the most popular items",
-            extra={"catalog": catalog.name, "model_version": catalog.model_version},
-        )
-        popular = catalog.most_popular(limit, exclude=liked_ids)
-        return Recommendations(
-            catalog=catalog.name,
-            model_version=catalog.model_version,
-            items=tuple(ScoredItem(item, 0.0) for item in popular),
-            degraded=True,
-        )
 
-    found = [lists.get(u) for u in user_ids]
-    if strategy.scoring == "votes":
-        blended = vote_top_items(found, liked_ids, strategy.overlap_boost)
-    else:
-        blended = blend_top_items(similarities.tolist(), found)
-    candidates = [item_id for item_id in blended if item_id not in liked_ids]
-    candidate_rows = [index.get(item_id, -1) for item_id in candidates]
-    strangers = candidate_rows.count(-1)
-    if strangers:
-        logger.warning(
-            "top-item lists name items the bundle does not have",
-            extra={
-                "catalog": catalog.name,
-                "model_version": catalog.model_version,
-                "unknown_items": strangers,
-            },
-        )
-    known = np.asarray([row for row in candidate_rows if row >= 0], dtype=np.intp)
-    scores = np.asarray(
-        [blended[i] for i, row in zip(candidates, candidate_rows, strict=True) if row >= 0],
-        dtype=np.float64,
+def _read_lists(
+    request: Request, reader: TopItemsReader, users: NearestUsers
+) -> list[TopItems | None]:
+    """The lists of `users`, aligned with them (None for a user with no list), read in one
+    batch; no read at all when there are no users.
+
+    Raises:
+        StoreUnavailableError, BundleError: the store cannot answer, or its rows are unreadable.
+    """
+    if users.rows.size == 0:
+        return []
+    catalog = request.catalog
+    user_ids = [catalog.bundle.user_ids[row] for row in users.rows.tolist()]
+    found = reader.read_top_items(catalog.name, catalog.model_version, user_ids)
+    return [found.get(user_id) for user_id in user_ids]
+
+
+def _most_popular_answer(request: Request) -> Recommendations:
+    """The degraded answer: the most popular items that are not liked, each scored 0."""
+    catalog = request.catalog
+    logger.warning(
+        "top-item lists unreadable; answering the most popular items",
+        extra={"catalog": catalog.name, "model_version": catalog.model_version},
     )
-    # Best score first; equal scores (common with votes) by closeness to the query, then row.
-    closeness = bundle.item_embeddings[known] @ query
-    best = np.lexsort((known, -closeness, -scores))[:limit]
-    chosen = [
-        ScoredItem(bundle.items[row], float(score))
-        for row, score in zip(known[best].tolist(), scores[best].tolist(), strict=True)
+    popular = catalog.most_popular(request.limit, exclude=request.liked_ids)
+    return _answer(request, [ScoredItem(item, 0.0) for item in popular], degraded=True)
+
+
+def _ranked(request: Request, candidates: Candidates) -> list[ScoredItem]:
+    """The best `request.limit` candidates: best score first, equal scores (common with
+    votes) by closeness to the query, then by row."""
+    order = np.lexsort((candidates.rows, -candidates.closeness, -candidates.scores))
+    best = order[: request.limit]
+    items = request.catalog.items
+    return [
+        ScoredItem(items[row], float(score))
+        for row, score in zip(
+            candidates.rows[best].tolist(), candidates.scores[best].tolist(), strict=True
+        )
     ]
 
-    if len(chosen) < limit:
-        taken = {index[s.item.id] for s in chosen} | set(liked_rows)
-        fill, _ = nearest_items(bundle.item_embeddings, query, limit - len(chosen), taken)
-        chosen.extend(ScoredItem(bundle.items[row], 0.0) for row in fill.tolist())
 
-    return Recommendations(
-        catalog=catalog.name, model_version=catalog.model_version, items=tuple(chosen)
-    )
+def _filled(request: Request, chosen: list[ScoredItem]) -> list[ScoredItem]:
+    """`chosen`, then the items nearest the query (score 0) up to `request.limit`, none of
+    them liked or already chosen."""
+    missing = request.limit - len(chosen)
+    if missing <= 0:
+        return chosen
+    catalog = request.catalog
+    taken = {catalog.item_rows[s.item.id] for s in chosen} | set(request.liked_rows)
+    rows, _ = nearest_items(catalog.bundle.item_embeddings, request.query, missing, taken)
+    return [*chosen, *(ScoredItem(catalog.items[row], 0.0) for row in rows.tolist())]
+
+
+def _answer(
+    request: Request, items: Sequence[ScoredItem], degraded: bool = False
+) -> Recommendations:
+    catalog = request.catalog
+    return Recommendations(catalog.name, catalog.model_version, tuple(items), degraded)

@@ -122,26 +122,6 @@ def nearest_items(
     return rows, best
 
 
-def nearest_users_of_each(
-    user_embeddings: FloatMatrix, item_embeddings: FloatMatrix, rows: Sequence[int], k: int
-) -> RowVector:
-    """The `k` users nearest any of the items `rows`, taken in turn from each item's ranking.
-
-    Each item ranks the users by dot product with its own embedding; the answer is the first
-    of each ranking, then the second of each, and so on, each user once, until `k` users. A
-    mean query finds users near all the items at once, which misses the people who liked only
-    one of three different picks; this finds them.
-
-    Raises:
-        ValueError: when `rows` is empty.
-    """
-    if len(rows) == 0:
-        raise ValueError("a query needs at least one item row")
-    picked = item_embeddings[np.asarray(rows, dtype=np.intp)]
-    scores = _scores_of_each(user_embeddings, picked)
-    return take_in_turn([top_k(item_scores, k)[0] for item_scores in scores], k)
-
-
 def take_in_turn(rankings: Sequence[RowVector], k: int) -> RowVector:
     """The first `k` distinct rows of the rankings taken in turn: the first of each ranking,
     then the second of each, and so on; a ranking that runs out is passed over."""
@@ -155,25 +135,3 @@ def take_in_turn(rankings: Sequence[RowVector], k: int) -> RowVector:
     in_turn = in_turn[in_turn >= 0]
     _, first_seen = np.unique(in_turn, return_index=True)
     return in_turn[np.sort(first_seen)][:k].astype(np.intp, copy=False)
-
-
-# Users per block of `_scores_of_each`: 1,024 rows of 64 float32 dimensions are 256 KiB, in
-# cache while each picked item is scored against them.
-_BLOCK_ROWS = 1024
-
-
-def _scores_of_each(user_embeddings: FloatMatrix, picked: FloatMatrix) -> FloatMatrix:
-    """(picked items, users) dot products, in one pass over the user matrix.
-
-    The scan is bound by memory bandwidth, so every item is scored while a block of users is
-    in cache. One (users, d) @ (d, items) product over the whole matrix took 1.8 ms at 100k
-    users against 1.2 ms one item's scan (BLAS packs the whole matrix first); in blocks of
-    1,024 users it takes 1.2 ms too. `picked @ users.T` was slower still (6.6 ms).
-    """
-    users = user_embeddings.shape[0]
-    by_user = np.empty((users, picked.shape[0]), dtype=np.float32)
-    columns = np.ascontiguousarray(picked.T, dtype=np.float32)
-    for start in range(0, users, _BLOCK_ROWS):
-        stop = start + _BLOCK_ROWS
-        np.matmul(user_embeddings[start:stop], columns, out=by_user[start:stop])
-    return np.ascontiguousarray(by_user.T)

@@ -13,11 +13,11 @@ from typing import Protocol
 from aws_lambda_powertools.metrics import MetricUnit
 
 from edgerec.bundle import Bundle, CatalogItem
-from edgerec.catalog import Catalog
 from edgerec.errors import BundleError, EdgeRecError, StoreUnavailableError, UnknownCatalogError
 from edgerec.explain import closest_inputs
 from edgerec.observability import logger, metrics
 from edgerec.recommend import Recommendations, recommend
+from edgerec.served_catalog import ServedCatalog
 from edgerec.settings import settings
 from edgerec.stores.dynamodb_top_items import DynamoDbTopItems
 from edgerec.stores.s3_bundles import LivePointer, S3BundleStore
@@ -75,12 +75,12 @@ class LiveCatalogs:
         self._cache_dir = cache_dir
         self._refresh_seconds = refresh_seconds
         self._clock = clock
-        self._catalogs: dict[str, Catalog] | None = None
+        self._catalogs: dict[str, ServedCatalog] | None = None
         self._unavailable: dict[str, EdgeRecError] = {}
         self._next_check = 0.0
         self._lock = threading.Lock()
 
-    def refresh(self) -> dict[str, Catalog]:
+    def refresh(self) -> dict[str, ServedCatalog]:
         """Read the live pointers and load every catalog whose live version is not loaded.
 
         Raises:
@@ -93,7 +93,7 @@ class LiveCatalogs:
                 pointers = self._source.live_pointers()
             except (StoreUnavailableError, BundleError) as error:
                 return self._without_pointers(loaded, error)
-            fresh: dict[str, Catalog] = {}
+            fresh: dict[str, ServedCatalog] = {}
             unavailable: dict[str, EdgeRecError] = {}
             for name, pointer in sorted(pointers.items()):
                 current = loaded.get(name)
@@ -110,14 +110,14 @@ class LiveCatalogs:
                         unavailable[name] = error
                     self._next_check = self._clock() + RETRY_AFTER_FAILURE_SECONDS
                     continue
-                fresh[name] = Catalog(bundle)
+                fresh[name] = ServedCatalog(bundle)
                 logger.info(
                     "catalog loaded",
                     extra={
                         "catalog": name,
                         "model_version": pointer.model_version,
-                        "items": bundle.manifest.item_count,
-                        "users": bundle.manifest.user_count,
+                        "item_count": bundle.manifest.item_count,
+                        "user_count": bundle.manifest.user_count,
                     },
                 )
             if not fresh and unavailable:
@@ -125,7 +125,9 @@ class LiveCatalogs:
             self._catalogs, self._unavailable = fresh, unavailable
             return fresh
 
-    def _without_pointers(self, loaded: dict[str, Catalog], error: Exception) -> dict[str, Catalog]:
+    def _without_pointers(
+        self, loaded: dict[str, ServedCatalog], error: Exception
+    ) -> dict[str, ServedCatalog]:
         """Keep serving what is loaded, else what the cache last served, else raise `error`."""
         self._next_check = self._clock() + RETRY_AFTER_FAILURE_SECONDS
         if loaded:
@@ -140,17 +142,17 @@ class LiveCatalogs:
             exc_info=error,
         )
         metrics.add_metric(name="ServedFromCache", unit=MetricUnit.Count, value=1)
-        self._catalogs = {name: Catalog(bundle) for name, bundle in sorted(cached.items())}
+        self._catalogs = {name: ServedCatalog(bundle) for name, bundle in sorted(cached.items())}
         return self._catalogs
 
-    def all(self) -> Mapping[str, Catalog]:
+    def all(self) -> Mapping[str, ServedCatalog]:
         """Every served catalog by name: loaded on first use, re-checked once due."""
         catalogs = self._catalogs
         if catalogs is None or self._clock() >= self._next_check:
             return self.refresh()
         return catalogs
 
-    def get(self, name: str) -> Catalog:
+    def get(self, name: str) -> ServedCatalog:
         """One served catalog.
 
         Raises:
@@ -167,7 +169,7 @@ class LiveCatalogs:
 
 
 def _log_refused(
-    catalog: str, model_version: str, current: Catalog | None, error: Exception
+    catalog: str, model_version: str, current: ServedCatalog | None, error: Exception
 ) -> None:
     keeps = current.model_version if current is not None else None
     logger.error(
@@ -204,10 +206,12 @@ class RecommenderService:
             for name, c in self.catalogs.all().items()
         }
 
-    def search(self, catalog: str, query: str, limit: int) -> tuple[Catalog, list[CatalogItem]]:
-        """Items of `catalog` matching `query` (see `Catalog.search`), with the catalog."""
+    def search(
+        self, catalog: str, query: str, limit: int
+    ) -> tuple[ServedCatalog, list[CatalogItem]]:
+        """Items of `catalog` matching `query` (see `CatalogSearch.find`), with the catalog."""
         served = self.catalogs.get(catalog)
-        return served, served.search(query, limit)
+        return served, served.item_search.find(query, limit)
 
     def recommend(self, catalog: str, liked: Sequence[str], limit: int) -> Recommendations:
         """Recommendations for someone who likes `liked` (see `edgerec.recommend.recommend`)."""
@@ -227,14 +231,14 @@ class RecommenderService:
         (its embeddings would no longer be the ones that chose the items).
         """
         served = self.catalogs.get(answer.catalog)
-        index = served.item_index
-        inputs = [item_id for item_id in dict.fromkeys(liked) if item_id in index]
+        row_of = served.item_rows
+        inputs = [item_id for item_id in dict.fromkeys(liked) if item_id in row_of]
         if served.model_version != answer.model_version or not inputs:
             return [None] * len(answer.items)
         closest = closest_inputs(
             served.bundle.item_embeddings,
-            [index[item_id] for item_id in inputs],
-            [index[s.item.id] for s in answer.items],
+            [row_of[item_id] for item_id in inputs],
+            [row_of[s.item.id] for s in answer.items],
         )
         return [inputs[i] for i in closest.tolist()]
 

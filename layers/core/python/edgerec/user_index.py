@@ -1,10 +1,10 @@
 """Exact nearest users by float32 dot product, fast: an int8 prefilter, then float32 on a few.
 
-A brute-force float32 scan of 100k users reads 25.6 MB per query and is bound by memory
-bandwidth. The int8 index (`edgerec.compact_index`) scores every user from a third of the
-bytes (8.4 MB), with bounded error; only the rows that bound cannot rule out (a few hundred)
-are scored in float32, so the answer is the float32 scan's answer (the same users, in the
-same order, up to float32 rounding of scores within a few ulps of each other).
+A brute-force float32 scan of a large user table is bound by memory bandwidth. The int8
+index (`edgerec.compact_index`) scores every user from under half the bytes, with
+bounded error; only the rows that bound cannot rule out (a few hundred) are scored in
+float32, so the answer is the float32 scan's answer (the same users, in the same order, up
+to float32 rounding of scores within a few ulps of each other).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from edgerec.retrieval import (
 )
 
 # Below this size the float32 table stays in cache and one scan of it is as fast as the
-# prefilter plus the float32 pass over the candidates (measured crossover on this machine:
-# about 30k users of 64 dimensions, 7.7 MB; Book-Crossing's 19k users scan in 0.15 ms).
+# prefilter plus the float32 pass over the candidates (README, "Performance").
 PREFILTER_FROM_BYTES = 8 * 2**20
 
 
@@ -76,8 +75,12 @@ class UserIndex:
         return self._rerank(candidates, query, k)
 
     def nearest_of_each(self, queries: FloatMatrix, k: int) -> RowVector:
-        """The `k` users nearest any row of `queries`, taken in turn from each row's ranking
-        (see `edgerec.retrieval.nearest_users_of_each`), from one prefilter pass."""
+        """The `k` users nearest any row of `queries`: the first of each row's ranking, then the
+        second of each, and so on, each user once (`take_in_turn`), from one prefilter pass.
+
+        A mean query finds users near all the rows at once, which misses the people who liked
+        only one of three different picks; this finds them.
+        """
         queries = np.asarray(queries, dtype=np.float32)
         if self.prefilter is None or not np.isfinite(queries).all():
             rankings = [nearest_users(self.embeddings, query, k)[0] for query in queries]
@@ -102,7 +105,7 @@ class BackgroundUserIndex:
 
     Until the prefilter is ready, `current()` is the float32 scan, which finds the same
     users. The build starts on first use, in a thread: the first request builds it while it
-    waits for DynamoDB (11-20 ms at 100k users, about 0.25 s at 1M), rather than before.
+    waits for DynamoDB, rather than before.
     """
 
     def __init__(self, embeddings: FloatMatrix) -> None:

@@ -1,7 +1,7 @@
 """botocore clients, created once per process with bounded timeouts and retries.
 
 botocore rather than boto3: boto3 adds nothing the stores use, and importing it (with
-s3transfer) costs about 0.1 s of every cold start. Endpoints, region and credentials come
+s3transfer) lengthens every cold start. Endpoints, region and credentials come
 from the environment exactly as with boto3 (AWS_ENDPOINT_URL, AWS_DEFAULT_REGION, ...).
 """
 
@@ -22,7 +22,7 @@ _S3_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},
     # Every bundle file is checked against the manifest's sha256 as it streams in, so
     # botocore's own CRC of each download (on by default) is a second pass over tens of MB
-    # that catches nothing more: about 10 ms of a cold start at 100k users.
+    # that catches nothing more, on the cold start's path.
     response_checksum_validation="when_required",
 )
 # DynamoDB reads sit on the request path: DynamoDbTopItems retries them itself, with a

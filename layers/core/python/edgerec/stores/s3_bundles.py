@@ -124,8 +124,8 @@ class S3BundleStore:
         """Every key under `prefix`, page after page.
 
         ListObjectsV2 called page by page rather than through botocore's paginator: loading
-        the paginator model lists every service botocore knows (hundreds of folders) and cost
-        about 10 ms of each cold start.
+        the paginator model lists every service botocore knows (hundreds of folders), on
+        every cold start's path.
         """
         request = {"Bucket": self.bucket, "Prefix": prefix}
         while True:
