@@ -11,7 +11,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
@@ -322,26 +322,22 @@ def write_bundle(
     Files already in `directory` (the SavedModel, the top-items list) are checksummed too, so
     write them first. Raises ValueError when shapes and id maps disagree.
     """
-    item_embeddings = np.ascontiguousarray(item_embeddings, dtype=np.float32)
-    user_embeddings = np.ascontiguousarray(user_embeddings, dtype=np.float32)
-    check_tables(item_embeddings, user_embeddings, user_ids)
-    if len(items) != item_embeddings.shape[0]:
-        raise ValueError(f"{len(items)} catalog items for {item_embeddings.shape[0]} item rows")
-
-    directory.mkdir(parents=True, exist_ok=True)
-    np.save(directory / ITEM_EMBEDDINGS, item_embeddings, allow_pickle=False)
-    np.save(directory / USER_EMBEDDINGS, user_embeddings, allow_pickle=False)
-    table = items if isinstance(items, ItemTable) else ItemTable.of(items)
-    (directory / ITEMS).write_text(table.to_json(), encoding="utf-8")
-    (directory / USERS).write_text(json.dumps(list(user_ids)), encoding="utf-8")
-
-    manifest = Manifest(
-        format_version=FORMAT_VERSION,
-        model_version=model_version,
+    bundle = Bundle.in_memory(
         catalog=catalog,
-        dimensions=int(item_embeddings.shape[1]),
-        item_count=int(item_embeddings.shape[0]),
-        user_count=int(user_embeddings.shape[0]),
+        model_version=model_version,
+        item_embeddings=item_embeddings,
+        user_embeddings=user_embeddings,
+        items=items,
+        user_ids=user_ids,
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    np.save(directory / ITEM_EMBEDDINGS, bundle.item_embeddings, allow_pickle=False)
+    np.save(directory / USER_EMBEDDINGS, bundle.user_embeddings, allow_pickle=False)
+    (directory / ITEMS).write_text(bundle.items.to_json(), encoding="utf-8")
+    (directory / USERS).write_text(json.dumps(list(bundle.user_ids)), encoding="utf-8")
+
+    manifest = replace(
+        bundle.manifest,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         files=_checksums(directory, _bundle_files(directory)),
         training=dict(training or {}),
