@@ -2,8 +2,8 @@
 
 `python -m training.fetch lastfm-2k --out ~/edgerec-data` writes `~/edgerec-data/lastfm-2k/`;
 then `make demo DATA=~/edgerec-data` serves every dataset fetched there. Nothing is written
-unless every checksum matches. The data is for non-commercial research use; see the README's
-"Real data" for each dataset's terms and the paper to cite.
+unless every checksum matches. The data is for non-commercial research use; see docs/data.md for
+each dataset's terms and the paper to cite.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class TwoTowerModel(tfrs.Model):  # type: ignore[misc]
     With `item_task_weight` > 0 a second task shares the item table: the same query must also
     pick the user's fourth liked item among the batch's fourth items. It keeps item vectors
     about what people like together rather than about which one user they identify, which
-    makes the nearest users better neighbours for newcomers (README, "Evaluation"). A popular
+    makes the nearest users better neighbours for newcomers (docs/evaluation.md). A popular
     item is an in-batch negative more often than a rare one, which would push it down; the log
     of each item's sampling probability is subtracted from its logit to undo that (the "logQ"
     correction).

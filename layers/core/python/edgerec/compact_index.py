@@ -27,7 +27,7 @@ Int8Matrix = npt.NDArray[np.int8]
 
 # NumKong dispatches to the widest kernels the CPU has. Its AVX-512 and AMX kernels pack a
 # 64-dimension int8 row into more bytes than its AVX2 ones, and the scan is bound by reading
-# the packed rows, so the narrower layout answers faster (README, "Performance").
+# the packed rows, so the narrower layout answers faster (docs/performance.md).
 _WIDE_X86_KERNELS = (
     "skylake", "icelake", "genoa", "turin", "sapphire", "sapphireamx", "graniteamx", "diamond",
 )  # fmt: skip

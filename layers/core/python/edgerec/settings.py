@@ -9,14 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 
 # Nearest users blended per answer: the most one DynamoDB BatchGetItem reads, and the
-# evaluation's best on Book-Crossing, where few users share any item (README, "Evaluation").
+# evaluation's best on Book-Crossing, where few users share any item (docs/evaluation.md).
 DEFAULT_NEIGHBOURS = 100
 
 # The values STRATEGY may take, each a strategy of `edgerec.strategies` (a test keeps the two
 # equal). Names only: configuration must not import the use case.
 STRATEGY_NAMES = ("votes", "query-votes", "shares", "items")
 # The evaluation's choice: the only strategy at least as good as co-occurrence on both real
-# datasets (README, "Evaluation").
+# datasets (docs/evaluation.md).
 DEFAULT_STRATEGY = "votes"
 
 

@@ -209,7 +209,7 @@ class Strategy:
 
 
 # A neighbour whose own list holds the liked items is surely like the person, so its vote
-# counts more; chosen on held-out newcomers (README, "Evaluation", for the figures).
+# counts more; chosen on held-out newcomers (docs/evaluation.md, for the figures).
 OVERLAP_BOOST = 10.0
 
 STRATEGIES: dict[str, Strategy] = {

@@ -26,7 +26,7 @@ from edgerec.retrieval import (
 )
 
 # Below this size the float32 table stays in cache and one scan of it is as fast as the
-# prefilter plus the float32 pass over the candidates (README, "Performance").
+# prefilter plus the float32 pass over the candidates (docs/performance.md).
 PREFILTER_FROM_BYTES = 8 * 2**20
 
 
