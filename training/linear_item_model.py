@@ -119,4 +119,4 @@ def _spd_inverse(matrix: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     upper, info = lapack.dpotri(factor, lower=False, overwrite_c=True)
     if info != 0:
         raise np.linalg.LinAlgError(f"the Gram matrix's factor cannot be inverted ({info})")
-    return np.triu(upper) + np.triu(upper, 1).T
+    return np.asarray(np.triu(upper) + np.triu(upper, 1).T, dtype=np.float64)
